@@ -1,0 +1,231 @@
+"""What each CLI command does: parsed arguments in, engine calls, text or JSON out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .cli import default_model_name, print_json
+from .errors import StoreError
+from .store import Store
+
+
+def run(args) -> int:
+    store = Store(args.home) if args.home else Store()
+    if args.command not in ("demo", "stats"):
+        store.ensure_demo()
+    handler = globals()["cmd_" + args.command.replace("-", "_")]
+    return handler(args, store) or 0
+
+
+def _out(args, data, text_lines) -> None:
+    if args.json:
+        print_json(data)
+    else:
+        for line in text_lines:
+            print(line)
+
+
+def _corpus(args):
+    from .corpus import Corpus
+    from .tokenizer import TokenizerOptions
+
+    tokenizer = TokenizerOptions(
+        lowercase=not getattr(args, "keep_case", False), deaccent=getattr(args, "deaccent", False),
+        numbers=getattr(args, "numbers", False), min_len=getattr(args, "min_len", 2),
+        max_len=getattr(args, "max_len", 15))
+    return Corpus(args.corpus, text_column=args.text_column, label_columns=args.label_column,
+                  tokenizer=tokenizer, phrases=getattr(args, "phrases", False), encoding=args.encoding)
+
+
+def cmd_train(args, store: Store) -> int:
+    from .train import TrainingParameters, train
+
+    name = args.name or default_model_name(args.corpus[0], args.algo)
+    store.path(name)  # checks the name before hours of training
+    if store.exists(name) and not args.overwrite:
+        raise StoreError(f"a model named {name!r} already exists; use --name or --overwrite")
+    parameters = TrainingParameters(
+        algo=args.algo, sg=args.sg, dim=args.dim, window=args.window, min_count=args.min_count,
+        epochs=args.epochs, negative=args.negative, sample=args.sample, seed=args.seed,
+        workers=args.workers, bucket=args.bucket).validate()
+    corpus = _corpus(args)
+
+    def progress(p):
+        if args.quiet or args.json:
+            return
+        if p.stage == "training":
+            loss = f", loss {p.loss:,.0f}" if p.loss is not None else ""
+            print(f"epoch {p.epoch}/{p.epochs}: {p.words_per_second:,.0f} words/s{loss}, "
+                  f"{p.eta:.0f} s left", file=sys.stderr)
+        elif p.stage in ("reading", "vocabulary"):
+            print(f"{p.stage}...", file=sys.stderr)
+
+    result = train(corpus, parameters, progress=progress)
+    store.save(name, result.vectors, result.meta(), overwrite=args.overwrite)
+    meta = store.meta(name)
+    _out(args, meta, [
+        f"saved model {name!r}: {meta['words']:,} words x {meta['dim']} dimensions",
+        f"corpus: {result.corpus['sentences']:,} sentences, {result.corpus['tokens']:,} tokens",
+        f"training: {result.timings['training']:.1f} s, {result.timings['words_per_second']:,.0f} words/s",
+    ])
+    return 0
+
+
+def cmd_stats(args, store: Store) -> int:
+    statistics = _corpus(args).statistics(top=args.top)
+    lines = [f"documents: {statistics.documents:,}", f"sentences: {statistics.sentences:,}",
+             f"tokens: {statistics.tokens:,}", f"vocabulary: {statistics.vocabulary:,}",
+             "most frequent: " + ", ".join(f"{w} ({c:,})" for w, c in statistics.most_common)]
+    for column, values in statistics.labels.items():
+        lines.append(f"{column}: " + ", ".join(f"{v} ({c:,})" for v, c in list(values.items())[:20]))
+    _out(args, statistics.to_dict(), lines)
+    return 0
+
+
+def cmd_list(args, store: Store) -> int:
+    models = store.list()
+    lines = [f"{m['name']:<24} {m.get('words', 0):>9,} words  {m.get('dim', 0):>4} dims  "
+             f"{m.get('trainer', '?')}" for m in models] or ["the store is empty"]
+    _out(args, models, lines)
+    return 0
+
+
+def cmd_info(args, store: Store) -> int:
+    meta = store.meta(args.model)
+    lines = [f"{key}: {value}" for key, value in meta.items() if key != "history"]
+    _out(args, meta, lines)
+    return 0
+
+
+def cmd_neighbors(args, store: Store) -> int:
+    from .neighbours import neighbours
+
+    vectors = store.load(args.model)
+    word = vectors.resolve(args.word)
+    found = neighbours(vectors, word, k=args.k)
+    _out(args, {"word": word, "neighbours": [n._asdict() for n in found]},
+         [f"{n.word:<20} {n.score:.4f}" for n in found])
+    return 0
+
+
+def cmd_analogy(args, store: Store) -> int:
+    from .analogy import solve
+
+    result = solve(store.load(args.model), args.expression, k=args.k, method=args.method,
+                   keep_inputs=args.keep_inputs)
+    _out(args, result.to_dict(), [f"{a.word:<20} {a.score:.4f}" for a in result.answers])
+    return 0
+
+
+def cmd_doesnt_match(args, store: Store) -> int:
+    from .neighbours import doesnt_match
+
+    odd = doesnt_match(store.load(args.model), args.words)
+    _out(args, {"words": args.words, "doesnt_match": odd}, [odd])
+    return 0
+
+
+def cmd_project(args, store: Store) -> int:
+    from .projection import project
+
+    projection = project(store.load(args.model), method=args.method, dims=args.dims, top=args.top,
+                         seed=args.seed, perplexity=args.perplexity, n_neighbors=args.neighbors,
+                         min_dist=args.min_dist, cache_dir=store.cache_dir(args.model))
+    projection.to_csv(args.out)
+    trust = "exact" if projection.trust_sample is None else f"estimated on {projection.trust_sample:,} words"
+    summary = {
+        "model": args.model, "out": str(args.out), "method": projection.method, "dims": projection.dims,
+        "words": len(projection.words), "params": projection.params,
+        "trustworthiness": projection.trustworthiness, "trust_k": projection.trust_k,
+        "trust_sample": projection.trust_sample, "seconds": projection.seconds, "cached": projection.cached,
+    }
+    _out(args, summary, [
+        f"wrote {len(projection.words):,} words to {args.out}",
+        f"{projection.method} {projection.dims}D in {projection.seconds:.1f} s"
+        + (" (from the cache)" if projection.cached else ""),
+        f"trustworthiness (k={projection.trust_k}, {trust}): {projection.trustworthiness:.3f}",
+    ])
+    return 0
+
+
+def cmd_evaluate(args, store: Store) -> int:
+    from .evaluation import evaluate
+
+    scores = evaluate(store.load(args.model), analogies=args.analogies, pairs=args.pairs)
+    store.update_meta(args.model, scores=scores)
+    lines = []
+    for name, by_method in scores.get("analogies", {}).items():
+        for method, score in by_method.items():
+            accuracy = "n/a" if score["accuracy"] is None else f"{score['accuracy']:.1%}"
+            lines.append(f"{name} ({method}): {accuracy} of {score['total']:,} covered questions "
+                         f"(coverage {score['coverage']:.1%})")
+    for name, score in scores.get("pairs", {}).items():
+        rho = "n/a" if score["spearman"] is None else f"{score['spearman']:.3f}"
+        lines.append(f"{name}: Spearman {rho} on {score['covered']:,} of {score['pairs']:,} pairs "
+                     f"({score['oov_ratio']:.1f}% out of vocabulary)")
+    _out(args, scores, lines)
+    return 0
+
+
+def cmd_import(args, store: Store) -> int:
+    from .formats import detect_format, read_vectors
+    from .settings import setting
+    from .store import now
+
+    path = Path(args.file)
+    if not path.exists():
+        raise StoreError(f"{args.file}: no such file")
+    fmt = args.format or detect_format(path)
+    name = args.name or default_model_name(str(path), "imported").removesuffix("-imported")
+    store.path(name)
+    if store.exists(name) and not args.overwrite:
+        raise StoreError(f"a model named {name!r} already exists; use --name or --overwrite")
+    vectors = read_vectors(path, fmt, metadata=args.metadata, max_words=setting("EMBEDVIZ_MAX_VOCABULARY"),
+                           max_dim=setting("EMBEDVIZ_MAX_DIMENSIONS"))
+    store.save(name, vectors, {"trainer": "imported", "source": {"file": path.name, "format": fmt},
+                               "created": now()}, overwrite=args.overwrite)
+    meta = store.meta(name)
+    _out(args, meta, [f"imported {meta['words']:,} words x {meta['dim']} dimensions as {name!r}"])
+    return 0
+
+
+def cmd_export(args, store: Store) -> int:
+    from .formats import write_glove, write_projector, write_word2vec
+
+    vectors = store.load(args.model)
+    if args.format == "projector":
+        written = [str(p) for p in write_projector(vectors, args.out)]
+    elif args.format == "glove":
+        write_glove(vectors, args.out)
+        written = [args.out]
+    else:
+        write_word2vec(vectors, args.out, binary=args.format == "word2vec-binary")
+        written = [args.out]
+    _out(args, {"model": args.model, "format": args.format, "files": written},
+         [f"wrote {p}" for p in written])
+    return 0
+
+
+def cmd_delete(args, store: Store) -> int:
+    store.delete(args.model)
+    _out(args, {"deleted": args.model}, [f"deleted model {args.model!r}"])
+    return 0
+
+
+def cmd_rename(args, store: Store) -> int:
+    store.rename(args.model, args.new_name)
+    _out(args, {"renamed": args.model, "to": args.new_name},
+         [f"renamed {args.model!r} to {args.new_name!r}"])
+    return 0
+
+
+def cmd_demo(args, store: Store) -> int:
+    from .demo import build_demo
+
+    if args.rebuild:
+        build_demo()
+    store.install_demo()
+    meta = store.meta("demo")
+    _out(args, meta, [f"installed the demo model: {meta['words']:,} words x {meta['dim']} dimensions"])
+    return 0

@@ -1,0 +1,417 @@
+"""Reading a corpus: plain text, gzip, zip archives and tables, streamed rather than loaded whole.
+
+Accepted files (also gzip-compressed: ``.txt.gz``, ``.csv.gz``, ...):
+
+- ``.txt`` (and ``.text``, ``.md``, or no suffix): paragraphs separated by blank lines are documents;
+  lines within a paragraph are joined, so hard-wrapped text reads as sentences.
+- ``.zip``: every text file inside, in name order.
+- ``.csv``, ``.tsv``: a header row; one column holds the text, others may be kept as labels.
+- ``.jsonl``: one JSON object per line; one field holds the text, others may be kept as labels.
+
+A :class:`Corpus` is a restartable iterable of tokenised sentences (lists of str), as gensim's
+trainers want, and can count its own statistics.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import io
+import json
+import os
+import zipfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .errors import CorpusError, ParameterError
+from .settings import setting
+from .tokenizer import TokenizerOptions, split_sentences, tokenize
+
+TEXT_SUFFIXES = (".txt", ".text", ".md", "")
+TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+KINDS = ("text", "zip", "csv", "tsv", "jsonl")
+ACCEPTED = ".txt, .txt.gz, .zip, .csv, .tsv, .jsonl (and .gz of each)"
+
+
+@dataclass
+class Document:
+    text: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CorpusStatistics:
+    documents: int
+    sentences: int
+    tokens: int
+    vocabulary: int
+    most_common: list[tuple[str, int]]
+    #: every word's count, highest first: the data of a Zipf (rank/frequency) plot
+    frequencies: np.ndarray
+    labels: dict[str, dict[str, int]]
+
+    def to_dict(self, frequencies: bool = False) -> dict:
+        out = {
+            "documents": self.documents, "sentences": self.sentences, "tokens": self.tokens,
+            "vocabulary": self.vocabulary,
+            "most_common": [[w, c] for w, c in self.most_common],
+            "labels": self.labels,
+        }
+        if frequencies:
+            out["frequencies"] = self.frequencies.tolist()
+        return out
+
+
+def corpus_kind(path: str | os.PathLike) -> tuple[str, bool]:
+    """The kind of corpus file (one of :data:`KINDS`) and whether it is gzip-compressed."""
+    name = Path(path).name.lower()
+    gz = name.endswith(".gz")
+    if gz:
+        name = name[:-3]
+    suffix = Path(name).suffix
+    if suffix == ".zip" and not gz:
+        return "zip", False
+    if suffix in TABLE_DELIMITERS:
+        return suffix[1:], gz
+    if suffix == ".jsonl":
+        return "jsonl", gz
+    if suffix in TEXT_SUFFIXES or (gz and suffix not in (".zip",)):
+        return "text", gz
+    raise CorpusError(f"{Path(path).name}: unsupported corpus file type {suffix!r}; use {ACCEPTED}")
+
+
+class Corpus:
+    """One or more corpus files, read lazily.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+    text_column : column (tables) or field (jsonl) holding the text; default ``text``.
+    label_columns : further columns kept as labels of each document.
+    tokenizer : :class:`TokenizerOptions`.
+    phrases : join frequent word pairs ("new_york") with gensim ``Phrases``, learned in a first pass.
+    encoding : the files' encoding; UTF-8 (a byte-order mark is skipped) unless told otherwise.
+
+    >>> corpus = Corpus("data/kjv.csv.gz", label_columns=["testament"])   # doctest: +SKIP
+    >>> next(iter(corpus))                                                # doctest: +SKIP
+    ['in', 'the', 'beginning', 'god', 'created', 'the', 'heaven', 'and', 'the', 'earth']
+    """
+
+    def __init__(self, paths, *, text_column: str | None = None, label_columns: Iterable[str] = (),
+                 tokenizer: TokenizerOptions = TokenizerOptions(), phrases: bool = False,
+                 encoding: str = "utf-8"):
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        self.paths = [Path(p) for p in paths]
+        if not self.paths:
+            raise CorpusError("no corpus file given")
+        self.text_column = text_column
+        self.label_columns = list(label_columns)
+        self.tokenizer = tokenizer
+        self.phrases = phrases
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ParameterError(f"unknown text encoding {encoding!r}") from None
+        self.encoding = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        self._phraser = None
+        for path in self.paths:
+            if not path.is_file():
+                raise CorpusError(f"{path}: no such file")
+            corpus_kind(path)  # rejects unknown types before any reading starts
+            max_bytes = setting("EMBEDVIZ_MAX_UPLOAD_MB") * 1024 * 1024
+            if path.stat().st_size > max_bytes:
+                raise CorpusError(f"{path.name} is larger than the limit of "
+                                  f"{setting('EMBEDVIZ_MAX_UPLOAD_MB')} MB (EMBEDVIZ_MAX_UPLOAD_MB)")
+
+    # -- documents -------------------------------------------------------------------------------
+    def documents(self) -> Iterator[Document]:
+        for path in self.paths:
+            yield from _read_documents(path, self.text_column, self.label_columns, self.encoding)
+
+    def columns(self) -> list[str]:
+        """The column (or field) names of the first table file, [] for text files."""
+        kind, gz = corpus_kind(self.paths[0])
+        if kind in ("csv", "tsv"):
+            with _open_text(self.paths[0], gz, self.encoding) as f:
+                return _header(self.paths[0], f, TABLE_DELIMITERS["." + kind])
+        if kind == "jsonl":
+            for record in _jsonl_records(self.paths[0], gz, self.encoding):
+                return list(record)
+        return []
+
+    # -- sentences -------------------------------------------------------------------------------
+    def _raw_sentences(self) -> Iterator[list[str]]:
+        for document in self.documents():
+            for sentence in split_sentences(document.text):
+                tokens = tokenize(sentence, self.tokenizer)
+                if tokens:
+                    yield tokens
+
+    def sentences(self) -> Iterator[list[str]]:
+        """Tokenised sentences, phrases joined if asked for. Each call starts from the beginning."""
+        if not self.phrases:
+            yield from self._raw_sentences()
+            return
+        phraser = self.phraser()
+        for tokens in self._raw_sentences():
+            yield phraser[tokens]
+
+    __iter__ = sentences
+
+    def phraser(self):
+        """The gensim phrase model learned from this corpus (learned once, on first use)."""
+        if self._phraser is None:
+            from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+
+            self._phraser = Phrases(self._raw_sentences(), min_count=5, threshold=10.0,
+                                    connector_words=ENGLISH_CONNECTOR_WORDS).freeze()
+        return self._phraser
+
+    # -- statistics ------------------------------------------------------------------------------
+    def statistics(self, top: int = 20, max_documents: int | None = None) -> CorpusStatistics:
+        """Count documents, sentences, tokens and words in one pass.
+
+        ``max_documents`` stops early (for a quick preview of a large upload).
+        """
+        counts: Counter[str] = Counter()
+        labels: dict[str, Counter] = {c: Counter() for c in self.label_columns}
+        n_documents = n_sentences = n_tokens = 0
+        phraser = self.phraser() if self.phrases else None
+        for document in self.documents():
+            n_documents += 1
+            for column, value in document.labels.items():
+                labels[column][value] += 1
+            for sentence in split_sentences(document.text):
+                tokens = tokenize(sentence, self.tokenizer)
+                if not tokens:
+                    continue
+                if phraser is not None:
+                    tokens = phraser[tokens]
+                n_sentences += 1
+                n_tokens += len(tokens)
+                counts.update(tokens)
+            if max_documents is not None and n_documents >= max_documents:
+                break
+        frequencies = np.array(sorted(counts.values(), reverse=True), dtype=np.int64)
+        return CorpusStatistics(
+            documents=n_documents, sentences=n_sentences, tokens=n_tokens, vocabulary=len(counts),
+            most_common=counts.most_common(top), frequencies=frequencies,
+            labels={c: dict(v.most_common()) for c, v in labels.items()},
+        )
+
+    def fingerprint(self) -> str:
+        """A short hash of the files' bytes and every reading option: equal means same sentences."""
+        digest = hashlib.sha256()
+        for path in self.paths:
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+        options = {"text_column": self.text_column, "label_columns": self.label_columns,
+                   "tokenizer": self.tokenizer.to_dict(), "phrases": self.phrases,
+                   "encoding": self.encoding}
+        digest.update(json.dumps(options, sort_keys=True).encode())
+        return digest.hexdigest()[:16]
+
+    def describe(self) -> dict:
+        """What was read and how, for a model's ``meta.json``."""
+        return {"files": [p.name for p in self.paths], "text_column": self.text_column,
+                "label_columns": self.label_columns, "tokenizer": self.tokenizer.to_dict(),
+                "phrases": self.phrases, "fingerprint": self.fingerprint()}
+
+
+# -- readers -------------------------------------------------------------------------------------
+def _read_documents(path: Path, text_column, label_columns, encoding) -> Iterator[Document]:
+    kind, gz = corpus_kind(path)
+    try:
+        if kind == "text":
+            with _open_text(path, gz, encoding) as f:
+                yield from _text_documents(f)
+        elif kind == "zip":
+            yield from _zip_documents(path, encoding)
+        elif kind in ("csv", "tsv"):
+            yield from _table_documents(path, gz, encoding, TABLE_DELIMITERS["." + kind],
+                                        text_column, label_columns)
+        else:
+            yield from _jsonl_documents(path, gz, encoding, text_column, label_columns)
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{path.name} is not valid {_encoding_name(encoding)} text (byte {exc.object[exc.start]:#04x}); "
+            "re-save it as UTF-8 or choose its encoding (e.g. latin-1)") from None
+    except (EOFError, gzip.BadGzipFile, zipfile.BadZipFile, zlib.error) as exc:
+        raise CorpusError(f"{path.name} is truncated or corrupt: {exc}") from None
+    except csv.Error as exc:
+        raise CorpusError(f"{path.name}: {exc}") from None
+
+
+def _encoding_name(encoding: str) -> str:
+    return "UTF-8" if encoding == "utf-8-sig" else encoding
+
+
+def _check_not_binary(path_name: str, head: bytes) -> None:
+    if b"\x00" in head:
+        raise CorpusError(f"{path_name} looks like a binary file, not text")
+
+
+class _LimitedReader(io.RawIOBase):
+    """Counts the bytes that come out of a decompressor and stops past the allowed size."""
+
+    def __init__(self, raw, name: str):
+        self.raw, self.name, self.seen = raw, name, 0
+        self.limit = setting("EMBEDVIZ_MAX_UNCOMPRESSED_MB") * 1024 * 1024
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.raw.read(len(buffer))
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise CorpusError(f"{self.name} expands to more than {setting('EMBEDVIZ_MAX_UNCOMPRESSED_MB')} MB "
+                              "of text (EMBEDVIZ_MAX_UNCOMPRESSED_MB)")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _open_text(path: Path, gz: bool, encoding: str, raw=None) -> io.TextIOWrapper:
+    """A text stream over a (possibly compressed) file, checked for binary content first."""
+    name = path.name
+    if raw is None:
+        raw = gzip.open(path, "rb") if gz else open(path, "rb")
+    if gz or isinstance(raw, zipfile.ZipExtFile):
+        raw = io.BufferedReader(_LimitedReader(raw, name), buffer_size=1 << 16)
+    else:
+        raw = io.BufferedReader(raw, buffer_size=1 << 16) if not isinstance(raw, io.BufferedReader) else raw
+    try:
+        _check_not_binary(name, raw.peek(8192)[:8192])
+    except (EOFError, gzip.BadGzipFile, OSError) as exc:
+        raw.close()
+        raise CorpusError(f"{name} is truncated or corrupt: {exc}") from None
+    except CorpusError:
+        raw.close()
+        raise
+    return io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+
+
+def _lines(f) -> Iterator[str]:
+    """Lines of a text stream, an enormous line coming in pieces of bounded size."""
+    limit = setting("EMBEDVIZ_MAX_LINE_CHARS")
+    while True:
+        line = f.readline(limit)
+        if not line:
+            return
+        yield line
+
+
+def _text_documents(f) -> Iterator[Document]:
+    paragraph: list[str] = []
+    size = 0
+    limit = setting("EMBEDVIZ_MAX_LINE_CHARS")
+    for line in _lines(f):
+        stripped = line.strip()
+        if stripped:
+            paragraph.append(stripped)
+            size += len(stripped)
+        if (not stripped or size >= limit) and paragraph:
+            yield Document(" ".join(paragraph))
+            paragraph, size = [], 0
+    if paragraph:
+        yield Document(" ".join(paragraph))
+
+
+def _zip_documents(path: Path, encoding: str) -> Iterator[Document]:
+    if not zipfile.is_zipfile(path):
+        raise CorpusError(f"{path.name} is not a valid zip archive")
+    with zipfile.ZipFile(path) as archive:
+        members = [m for m in archive.infolist() if _is_text_member(m)]
+        if not members:
+            raise CorpusError(f"{path.name} holds no text files (.txt, .text or .md)")
+        total = sum(m.file_size for m in members)
+        limit_mb = setting("EMBEDVIZ_MAX_UNCOMPRESSED_MB")
+        if total > limit_mb * 1024 * 1024:
+            raise CorpusError(f"{path.name} expands to {total / 2**20:.0f} MB of text, more than the "
+                              f"limit of {limit_mb} MB (EMBEDVIZ_MAX_UNCOMPRESSED_MB)")
+        for member in sorted(members, key=lambda m: m.filename):
+            with archive.open(member) as raw:
+                with _open_text(Path(member.filename), False, encoding, raw=raw) as f:
+                    yield from _text_documents(f)
+
+
+def _is_text_member(member: zipfile.ZipInfo) -> bool:
+    name = member.filename
+    if member.is_dir() or name.startswith("__MACOSX/") or Path(name).name.startswith("."):
+        return False
+    if name.startswith("/") or ".." in Path(name).parts:
+        raise CorpusError(f"the archive member {name!r} points outside its folder; refusing the archive")
+    return Path(name).suffix.lower() in (".txt", ".text", ".md")
+
+
+def _header(path: Path, f, delimiter: str) -> list[str]:
+    csv.field_size_limit(setting("EMBEDVIZ_MAX_LINE_CHARS"))
+    reader = csv.reader(f, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CorpusError(f"{path.name} is empty") from None
+    return [h.strip() for h in header]
+
+
+def _check_columns(path: Path, available: list[str], text_column, label_columns, what="column") -> str:
+    text_column = text_column or "text"
+    missing = [c for c in [text_column, *label_columns] if c not in available]
+    if missing:
+        raise CorpusError(f"{path.name} has no {what} {missing[0]!r}; its {what}s are: "
+                          + ", ".join(available[:30]))
+    return text_column
+
+
+def _table_documents(path, gz, encoding, delimiter, text_column, label_columns) -> Iterator[Document]:
+    with _open_text(path, gz, encoding) as f:
+        header = _header(path, f, delimiter)
+        text_column = _check_columns(path, header, text_column, label_columns)
+        text_at = header.index(text_column)
+        label_at = [(c, header.index(c)) for c in label_columns]
+        reader = csv.reader(f, delimiter=delimiter)
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise CorpusError(f"{path.name} line {reader.line_num + 1}: the row has {len(row)} fields "
+                                  f"but the header has {len(header)}")
+            yield Document(row[text_at], {c: row[i] for c, i in label_at})
+
+
+def _jsonl_records(path, gz, encoding) -> Iterator[dict]:
+    with _open_text(path, gz, encoding) as f:
+        for number, line in enumerate(_lines(f), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                raise CorpusError(f"{path.name} line {number}: not a JSON object "
+                                  "(each line of a .jsonl file must be one)") from None
+            if not isinstance(record, dict):
+                raise CorpusError(f"{path.name} line {number}: expected a JSON object, found "
+                                  f"{type(record).__name__}")
+            yield record
+
+
+def _jsonl_documents(path, gz, encoding, text_column, label_columns) -> Iterator[Document]:
+    checked = False
+    for record in _jsonl_records(path, gz, encoding):
+        if not checked:
+            text_column = _check_columns(path, list(record), text_column, label_columns, what="field")
+            checked = True
+        text = record.get(text_column)
+        if text is None:
+            continue
+        yield Document(str(text), {c: "" if record.get(c) is None else str(record.get(c))
+                                   for c in label_columns})

@@ -1,0 +1,333 @@
+"""Projections of word vectors to 2 or 3 dimensions: PCA, t-SNE (openTSNE) and UMAP.
+
+The input is always the unit-length vectors, so every method sees cosine geometry. Unlike the
+TensorFlow Projector, which quietly samples t-SNE to 10,000 points and UMAP to 5,000, the words
+projected are never sampled: they are the ``top`` most frequent words, or the whole vocabulary.
+What may be sampled is the *measurement* of quality: above :data:`EXACT_TRUST_LIMIT` words the
+trustworthiness is estimated from :data:`TRUST_SAMPLE` words, and the result says so.
+
+Results can be cached on disk (``cache_dir``): ``<key>.npz`` written with ``np.savez`` and read
+with ``allow_pickle=False``; the key covers a version number, the vectors actually projected, the
+method, its library's version and every parameter.
+
+>>> p = project(vectors, "tsne", top=5000, cache_dir="cache")      # doctest: +SKIP
+>>> p.coords.shape, round(p.trustworthiness, 2)                     # doctest: +SKIP
+((5000, 2), 0.97)
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .errors import ParameterError
+from .trust import trustworthiness
+from .vectors import Vectors
+
+METHODS = ("pca", "tsne", "umap")
+#: Bump when a change in this module would change a cached result.
+CACHE_VERSION = 1
+#: Up to this many words trustworthiness is exact; above, it is estimated from TRUST_SAMPLE words.
+EXACT_TRUST_LIMIT = 10_000
+TRUST_SAMPLE = 5_000
+#: t-SNE uses all cores from this many words; below, one thread. openTSNE synchronises its threads
+#: several times per iteration, which costs more than it saves on small inputs (300 words: 2 s on one
+#: thread, 17 s on two on a busy 2-core machine). The result does not depend on the thread count.
+TSNE_THREADS_FROM = 10_000
+_LIBRARY = {"pca": "scikit-learn", "tsne": "openTSNE", "umap": "umap-learn"}
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(eq=False)
+class Projection:
+    """Coordinates for ``words`` (one row each) and how they were made.
+
+    ``params`` holds every parameter the method used, seed included. ``trustworthiness`` is for
+    ``trust_k`` neighbours, exact when ``trust_sample`` is None, else estimated from that many
+    words. ``seconds`` is the time the projection and its trustworthiness took to compute (for a
+    cached result, the time it took when it was computed); ``cached`` says it was read from disk.
+    """
+
+    words: list[str]
+    coords: np.ndarray
+    method: str
+    dims: int
+    params: dict
+    trustworthiness: float
+    trust_k: int
+    trust_sample: int | None
+    seconds: float
+    cached: bool = False
+
+    @property
+    def columns(self) -> list[str]:
+        return ["x", "y", "z"][: self.dims]
+
+    def to_csv(self, path: str | os.PathLike) -> None:
+        """Write ``word,x,y[,z]`` with a header, one row per word."""
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["word", *self.columns])
+            for word, row in zip(self.words, self.coords):
+                # str() of a float32 is its shortest exact form (0.1, not 0.10000000149011612).
+                writer.writerow([word, *(str(value) for value in row)])
+
+    def to_frame(self):
+        """A pandas DataFrame with columns ``word, x, y[, z]``."""
+        import pandas as pd
+
+        frame = pd.DataFrame({"word": self.words})
+        for i, column in enumerate(self.columns):
+            frame[column] = self.coords[:, i]
+        return frame
+
+
+def project(vectors: Vectors, method: str = "pca", dims: int = 2, top: int | None = None, *,
+            seed: int = 0, perplexity: float = 30.0, n_neighbors: int = 15,
+            min_dist: float = 0.1, trust_k: int = 10, cache_dir: str | os.PathLike | None = None,
+            progress: Progress | None = None) -> Projection:
+    """Project the ``top`` most frequent words (``None``: all of them) to ``dims`` dimensions.
+
+    Methods:
+
+    - ``"pca"``: ``sklearn.decomposition.PCA(n_components=dims, random_state=seed)``; signs are
+      made deterministic by sklearn (``svd_flip``).
+    - ``"tsne"``: openTSNE with cosine distances, PCA initialisation, ``perplexity`` (3 ×
+      perplexity must be below the number of words). 2D uses the FFT-interpolated gradient; 3D the
+      Barnes-Hut one, since openTSNE's FFT gradient only exists for 1 and 2 dimensions.
+    - ``"umap"``: ``umap.UMAP(n_neighbors, min_dist, metric="cosine", random_state=seed)``. The
+      seed makes the result reproducible but UMAP then runs single-threaded: that is the price of
+      reproducibility. The first UMAP in a process also pays ~30-40 s of numba compilation.
+
+    ``trust_k`` is lowered to what the number of words allows (less than half of it) and the
+    value used is reported. ``progress(fraction, message)``, if given, is called when the work
+    starts, after the fit and at the end. Raises :class:`ParameterError` for a bad parameter,
+    before any work is done.
+    """
+    method = _check_method(method)
+    dims = _check_dims(dims)
+    seed = _check_seed(seed)
+    perplexity = _check_perplexity(perplexity)
+    n_neighbors = _check_n_neighbors(n_neighbors)
+    min_dist = _check_min_dist(min_dist)
+    trust_k = _check_whole(trust_k, "trust_k", 1)
+    if top is not None:
+        top = _check_whole(top, "top", 3, " (or None for the whole vocabulary)")
+    if top is not None and top < len(vectors):
+        vectors = vectors.top(top)
+    n = len(vectors)
+    if n < 3:
+        raise ParameterError(f"a projection needs at least 3 words, but the vectors have {n}")
+    if method == "pca" and vectors.dim < dims:
+        raise ParameterError(f"PCA to {dims} dimensions needs vectors with at least {dims} "
+                             f"dimensions; these have {vectors.dim}")
+    if method == "tsne" and 3 * perplexity >= n:
+        raise ParameterError(f"perplexity {perplexity:g} is too large for {n} words: t-SNE needs "
+                             f"3 × perplexity < number of words, so perplexity < {n / 3:.4g}")
+    if method == "umap" and n_neighbors >= n:
+        raise ParameterError(f"n_neighbors ({n_neighbors}) must be smaller than the number of "
+                             f"words ({n})")
+    trust_k = min(trust_k, math.ceil(n / 2) - 1)
+    trust_sample = TRUST_SAMPLE if n > EXACT_TRUST_LIMIT else None
+    params = _method_params(method, dims, seed, perplexity, n_neighbors, min_dist)
+
+    path = None
+    if cache_dir is not None:
+        key = _cache_key(vectors, method, dims, params, trust_k, trust_sample)
+        path = Path(cache_dir) / f"{key}.npz"
+        found = _load(path, key, vectors.words)
+        if found is not None:
+            _report(progress, 1.0, f"loaded the {method} projection of {n} words from the cache")
+            return found
+
+    _report(progress, 0.0, f"projecting {n} words with {method}")
+    started = time.perf_counter()
+    unit = vectors.unit
+    coords = np.ascontiguousarray(_fit(unit, method, dims, params), dtype=np.float32)
+    _report(progress, 0.8, "measuring trustworthiness")
+    trust = trustworthiness(unit, coords, k=trust_k, sample=trust_sample, seed=seed)
+    result = Projection(list(vectors.words), coords, method, dims, params, trust, trust_k,
+                        trust_sample, time.perf_counter() - started)
+    if path is not None:
+        _save(path, key, result)
+    _report(progress, 1.0, "done")
+    return result
+
+
+# -- the methods -----------------------------------------------------------------------------------
+def _method_params(method, dims, seed, perplexity, n_neighbors, min_dist) -> dict:
+    if method == "pca":
+        return {"seed": seed}
+    if method == "tsne":
+        return {"perplexity": perplexity, "metric": "cosine", "initialization": "pca",
+                "negative_gradient_method": "fft" if dims == 2 else "bh", "seed": seed}
+    return {"n_neighbors": n_neighbors, "min_dist": min_dist, "metric": "cosine", "seed": seed}
+
+
+def _fit(unit: np.ndarray, method: str, dims: int, params: dict) -> np.ndarray:
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=dims, random_state=params["seed"]).fit_transform(unit)
+    if method == "tsne":
+        from openTSNE import TSNE
+
+        tsne = TSNE(n_components=dims, perplexity=params["perplexity"], metric=params["metric"],
+                    initialization=params["initialization"], n_jobs=_tsne_jobs(len(unit)),
+                    negative_gradient_method=params["negative_gradient_method"],
+                    random_state=params["seed"], verbose=False)
+        return np.asarray(tsne.fit(unit))
+    return _fit_umap(unit, dims, params)
+
+
+def _tsne_jobs(n: int) -> int:
+    return (os.cpu_count() or 1) if n >= TSNE_THREADS_FROM else 1
+
+
+def _fit_umap(unit: np.ndarray, dims: int, params: dict) -> np.ndarray:
+    import numba
+    import umap
+
+    threads = numba.get_num_threads()
+    model = umap.UMAP(n_components=dims, n_neighbors=params["n_neighbors"],
+                      min_dist=params["min_dist"], metric=params["metric"],
+                      random_state=params["seed"])
+    try:
+        with warnings.catch_warnings():
+            # "n_jobs overridden to 1 by setting random_state": known, and documented above.
+            warnings.filterwarnings("ignore", message=".*overridden to 1.*")
+            return model.fit_transform(unit)
+    finally:
+        numba.set_num_threads(threads)  # UMAP sets numba's global thread count; put it back
+
+
+# -- parameters ------------------------------------------------------------------------------------
+def _is_whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _check_whole(value, name: str, least: int, extra: str = "") -> int:
+    if not _is_whole(value) or value < least:
+        raise ParameterError(f"{name} must be a whole number of at least {least}{extra}, "
+                             f"not {value!r}")
+    return int(value)
+
+
+def _check_method(method) -> str:
+    if method not in METHODS:
+        raise ParameterError(f"unknown projection method {method!r}: choose one of "
+                             + ", ".join(METHODS))
+    return method
+
+
+def _check_dims(dims) -> int:
+    if not _is_whole(dims) or dims not in (2, 3):
+        raise ParameterError(f"dims must be 2 or 3, not {dims!r}")
+    return int(dims)
+
+
+def _check_seed(seed) -> int:
+    if not _is_whole(seed) or not 0 <= seed < 2**32:
+        raise ParameterError(f"seed must be a whole number from 0 to 2**32 - 1, not {seed!r}")
+    return int(seed)
+
+
+def _check_perplexity(perplexity) -> float:
+    # Perplexity is an effective number of neighbours; openTSNE fails below 1/3, and below 1 it
+    # means nothing.
+    if not _is_number(perplexity) or perplexity < 1:
+        raise ParameterError(f"perplexity must be a number of at least 1, not {perplexity!r}")
+    return float(perplexity)
+
+
+def _check_n_neighbors(n_neighbors) -> int:
+    return _check_whole(n_neighbors, "n_neighbors", 2)
+
+
+def _check_min_dist(min_dist) -> float:
+    if not _is_number(min_dist) or not 0 <= min_dist <= 1:
+        raise ParameterError(f"min_dist must be a number from 0 to 1, not {min_dist!r}")
+    return float(min_dist)
+
+
+def _report(progress: Progress | None, fraction: float, message: str) -> None:
+    if progress is not None:
+        progress(fraction, message)
+
+
+# -- the cache -------------------------------------------------------------------------------------
+def fingerprint(vectors: Vectors) -> str:
+    """sha256 of the words and the matrix bytes (about 0.1 s for 100k × 300)."""
+    digest = hashlib.sha256()
+    matrix = np.ascontiguousarray(vectors.matrix)
+    digest.update(json.dumps([list(matrix.shape), str(matrix.dtype), vectors.words]).encode())
+    digest.update(memoryview(matrix).cast("B"))
+    return digest.hexdigest()
+
+
+def _cache_key(vectors, method, dims, params, trust_k, trust_sample) -> str:
+    try:
+        library = metadata.version(_LIBRARY[method])
+    except metadata.PackageNotFoundError:
+        library = "unknown"
+    material = {"cache": CACHE_VERSION, "vectors": fingerprint(vectors), "method": method,
+                "library": library, "dims": dims, "params": params, "trust_k": trust_k,
+                "trust_sample": trust_sample}
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _save(path: Path, key: str, projection: Projection) -> None:
+    """Write atomically (temporary file, then rename); a cache that cannot be written is a warning."""
+    meta = {"key": key, "method": projection.method, "dims": projection.dims,
+            "params": projection.params, "trustworthiness": projection.trustworthiness,
+            "trust_k": projection.trust_k, "trust_sample": projection.trust_sample,
+            "seconds": projection.seconds}
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".npz.tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, coords=projection.coords, words=np.array(projection.words, dtype=np.str_),
+                     meta=np.array(json.dumps(meta)))
+        os.replace(tmp, path)
+    except OSError as exc:
+        warnings.warn(f"could not write the projection cache {path}: {exc}", stacklevel=3)
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _load(path: Path, key: str, words: list[str]) -> Projection | None:
+    """The cached projection, or None if there is none or it is unreadable or not this one's."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            coords = stored["coords"]
+            stored_words = stored["words"].tolist()
+            meta = json.loads(str(stored["meta"]))
+        if (meta["key"] != key or stored_words != list(words)
+                or coords.shape != (len(words), meta["dims"]) or coords.dtype != np.float32):
+            return None
+        return Projection(stored_words, coords, meta["method"], meta["dims"], meta["params"],
+                          float(meta["trustworthiness"]), meta["trust_k"], meta["trust_sample"],
+                          float(meta["seconds"]), cached=True)
+    except Exception:  # noqa: BLE001 - a damaged cache file is recomputed, whatever the damage
+        return None

@@ -1,0 +1,1 @@
+"""The one corner of embedviz that imports Streamlit: cached wrappers and reusable widgets."""
