@@ -3,11 +3,20 @@
 import streamlit as st
 
 from embedviz.ui.cache import store
+from embedviz.ui.sidebar import model_sidebar
 
 st.set_page_config(page_title="embedviz", page_icon=":material/scatter_plot:", layout="wide")
 store().ensure_demo()
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
+    st.Page("pages/corpus.py", title="Corpus", icon=":material/description:", url_path="corpus"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:", url_path="explore"),
+    st.Page("pages/analogies.py", title="Analogies", icon=":material/calculate:", url_path="analogies"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/grading:", url_path="evaluate"),
+    st.Page("pages/models.py", title="Models", icon=":material/inventory_2:", url_path="models"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+model_sidebar()
+page.run()

@@ -31,12 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .analogy import COSMUL_EPSILON  # gensim's most_similar_cosmul: b * c / (a + epsilon)
 from .errors import EmbedvizError, ParameterError
 from .vectors import Vectors
 
 METHODS = ("add", "mul")
-# gensim's most_similar_cosmul adds this to the denominator to avoid dividing by zero.
-COSMUL_EPSILON = 1e-6
 # gensim's evaluate_word_analogies takes the first of most_similar's 5 best answers that is not a
 # case variant of a question word (the question words themselves are never answers).
 _GENSIM_TOPN = 5
@@ -202,9 +201,10 @@ class _Vocabulary:
     """
 
     def __init__(self, vectors: Vectors, restrict_vocab, case_insensitive: bool):
-        if not isinstance(restrict_vocab, (int, np.integer)) or isinstance(restrict_vocab, bool) \
-                or restrict_vocab < 1:
-            raise ParameterError(f"restrict_vocab must be a whole number of at least 1, not {restrict_vocab!r}")
+        whole = isinstance(restrict_vocab, (int, np.integer)) and not isinstance(restrict_vocab, bool)
+        if not whole or restrict_vocab < 1:
+            raise ParameterError(f"restrict_vocab must be a whole number of at least 1, "
+                                 f"not {restrict_vocab!r}")
         self.case_insensitive = bool(case_insensitive)
         self.size = min(int(restrict_vocab), len(vectors))
         words = vectors.words[: self.size]
@@ -246,14 +246,18 @@ class _Solver:
         # Bound on how far a cosine computed here may be from gensim's: float32 rounding of a dot
         # product of `dim` terms, done by each side in its own order.
         self.cosine_error = (2 * vectors.dim + 8) * _EPS32
-        self.has_variants = np.zeros(vocab.size, dtype=bool)
-        self.has_variants[list(vocab.variants)] = True
+        # Row i: the other spellings of word i's key (-1 pads), for words that are a key's main one.
+        width = max((len(v) for v in vocab.variants.values()), default=0)
+        self.variant_table = np.full((vocab.size, width), -1, dtype=np.int64)
+        for i, others in vocab.variants.items():
+            self.variant_table[i, : len(others)] = others
         self.exact_count = 0  # questions recomputed step by step
 
     def answer(self, questions: np.ndarray) -> np.ndarray:
         """Index of the answer to each question (rows of a, b, c indices); -1 where there is none."""
         answers = np.full(len(questions), -1, dtype=np.int64)
-        batch = max(1, _BATCH_CELLS // (4 * max(1, self.vocab.size)))
+        arrays = 4 if self.method == "mul" else 1  # score-sized arrays alive at once, about
+        batch = max(1, _BATCH_CELLS // (arrays * max(1, self.vocab.size)))
         for start in range(0, len(questions), batch):
             block = questions[start: start + batch]
             answers[start: start + len(block)] = self._answer_batch(block)
@@ -275,15 +279,9 @@ class _Solver:
             target = (unit[b] + unit[c]) - unit[a]
             norms = np.linalg.norm(target, axis=1)
             norms[norms == 0] = 1.0
-            if len(np.unique(np.concatenate((a, b, c)))) >= n:
-                return (target / norms[:, None]) @ unit.T, np.full((n, 1), self.cosine_error)
-            cosines, (row_a, row_b, row_c) = self._cosines(np.stack((a, b, c)))
-            scores = np.take(cosines, row_b, axis=0)
-            scores += np.take(cosines, row_c, axis=0)
-            scores -= np.take(cosines, row_a, axis=0)
-            scores *= (1.0 / norms).astype(np.float32)[:, None]
-            # Each of the three cosines is off by cosine_error, and dividing by |m| scales that.
-            return scores, (self.cosine_error * (1.0 + 3.0 / norms))[:, None]
+            # One matrix product per batch: a gather-and-add over shared word cosines (as for mul
+            # below) moves more memory than it saves arithmetic, and measured slower.
+            return (target / norms[:, None]) @ unit.T, np.full((n, 1), self.cosine_error)
         # 3CosMul: cosines shifted to [0, 1]; score = b * c / (a + epsilon).
         shifted, (row_a, row_b, row_c) = self._cosines(np.stack((a, b, c)))
         shifted += 1.0
@@ -311,11 +309,15 @@ class _Solver:
             scores[rows, inputs] = -np.inf
         # Case variants of the question words are never answers either, but gensim looks at only
         # its 5 best answers: remember where the variants stood before masking them.
-        variants = {}
-        for row in np.flatnonzero(self.has_variants[a] | self.has_variants[b] | self.has_variants[c]):
-            columns = sorted({v for i in questions[row] for v in self.vocab.variants.get(int(i), ())})
-            variants[row] = (scores[row, columns].copy(), all_errors[row, columns].copy())
-            scores[row, columns] = -np.inf
+        if self.variant_table.shape[1]:
+            variants = np.sort(self.variant_table[questions[:, :3]].reshape(len(questions), -1), axis=1)
+            variants[:, 1:][variants[:, 1:] == variants[:, :-1]] = -1  # a word asked twice
+            known = variants >= 0
+            where = (np.broadcast_to(rows[:, None], variants.shape)[known], variants[known])
+            variant_scores = np.full(variants.shape, -np.inf, dtype=scores.dtype)
+            variant_errors = np.zeros(variants.shape, dtype=all_errors.dtype)
+            variant_scores[known], variant_errors[known] = scores[where], all_errors[where]
+            scores[where] = -np.inf
         best = scores.argmax(axis=1)
         top, top_error = scores[rows, best], all_errors[rows, best]
         scores[rows, best] = -np.inf
@@ -324,13 +326,12 @@ class _Solver:
         else:
             rival = (scores + errors).max(axis=1)
         sure = top - top_error > rival
-        for row, (values, value_errors) in variants.items():
-            if sure[row]:
-                low, high = top[row] - top_error[row], top[row] + top_error[row]
-                above = values - value_errors > high
-                unsure = ~above & (values + value_errors >= low)
-                # The answer stays the best one when fewer than 5 variants rank surely above it.
-                sure[row] = not unsure.any() and above.sum() < _GENSIM_TOPN
+        if self.variant_table.shape[1]:
+            low, high = (top - top_error)[:, None], (top + top_error)[:, None]
+            above = variant_scores - variant_errors > high
+            unsure = ~above & (variant_scores + variant_errors >= low)
+            # The best answer is still gensim's when fewer than 5 variants rank surely above it.
+            sure &= ~unsure.any(axis=1) & (above.sum(axis=1) < _GENSIM_TOPN)
         for row in np.flatnonzero(~sure):
             self.exact_count += 1
             best[row] = self._answer_exactly(*(int(i) for i in questions[row]))
@@ -374,6 +375,10 @@ def answer_analogies(vectors: Vectors, questions, method: str = "add", restrict_
     ['queen']
     """
     _check_method(method)
+    questions = [list(question) for question in questions]
+    for question in questions:
+        if len(question) not in (3, 4) or not all(isinstance(w, str) for w in question):
+            raise ParameterError(f"an analogy question is 3 or 4 words (a, b, c[, d]), not {question!r}")
     vocab = _Vocabulary(vectors, restrict_vocab, case_insensitive)
     found = [[vocab.lookup(w) for w in question[:3]] for question in questions]
     known = [i for i, ids in enumerate(found) if None not in ids]
@@ -397,7 +402,7 @@ def evaluate_analogies(vectors: Vectors, path=None, method: str = "add", restric
     _check_method(method)
     sections = read_analogies(BENCHMARKS["google-analogies"][1] if path is None else path)
     vocab = _Vocabulary(vectors, restrict_vocab, case_insensitive)
-    known = {w: vocab.lookup(w) for _, questions in sections for question in questions for w in question}
+    known = {w: vocab.lookup(w) for w in {w for _, questions in sections for q in questions for w in q}}
     section_of, found = [], []
     for number, (_, questions) in enumerate(sections):
         for question in questions:

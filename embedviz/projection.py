@@ -42,10 +42,16 @@ CACHE_VERSION = 1
 #: Up to this many words trustworthiness is exact; above, it is estimated from TRUST_SAMPLE words.
 EXACT_TRUST_LIMIT = 10_000
 TRUST_SAMPLE = 5_000
-#: t-SNE uses all cores from this many words; below, one thread. openTSNE synchronises its threads
-#: several times per iteration, which costs more than it saves on small inputs (300 words: 2 s on one
-#: thread, 17 s on two on a busy 2-core machine). The result does not depend on the thread count.
+#: t-SNE threads: TSNE_JOBS from TSNE_THREADS_FROM words, one below (openTSNE synchronises its
+#: threads several times per iteration, which costs more than it saves on small inputs). A fixed
+#: number, not os.cpu_count(): the thread count changes the result (openTSNE's Annoy neighbour index
+#: is built per thread, and t-SNE amplifies the difference), so the same seed must mean the same
+#: threads on every machine. It is recorded in ``params`` and so in the cache key.
+TSNE_JOBS = 2
 TSNE_THREADS_FROM = 10_000
+#: From this many words 2D t-SNE uses the FFT-interpolated gradient, below it Barnes-Hut (openTSNE's
+#: own rule for "auto": FFT has a fixed grid cost, 300 words take 15 s with it and 1 s with BH).
+TSNE_FFT_FROM = 10_000
 _LIBRARY = {"pca": "scikit-learn", "tsne": "openTSNE", "umap": "umap-learn"}
 
 Progress = Callable[[float, str], None]
@@ -106,8 +112,11 @@ def project(vectors: Vectors, method: str = "pca", dims: int = 2, top: int | Non
     - ``"pca"``: ``sklearn.decomposition.PCA(n_components=dims, random_state=seed)``; signs are
       made deterministic by sklearn (``svd_flip``).
     - ``"tsne"``: openTSNE with cosine distances, PCA initialisation, ``perplexity`` (3 ×
-      perplexity must be below the number of words). 2D uses the FFT-interpolated gradient; 3D the
-      Barnes-Hut one, since openTSNE's FFT gradient only exists for 1 and 2 dimensions.
+      perplexity must be below the number of words). 2D uses the FFT-interpolated gradient from
+      10,000 words and Barnes-Hut below (openTSNE's own choice); 3D always Barnes-Hut, since
+      openTSNE's FFT gradient only exists for 1 and 2 dimensions (3D is much slower on large
+      inputs). One thread below 10,000 words, :data:`TSNE_JOBS` from there (the thread count is
+      part of the result, see there).
     - ``"umap"``: ``umap.UMAP(n_neighbors, min_dist, metric="cosine", random_state=seed)``. The
       seed makes the result reproducible but UMAP then runs single-threaded: that is the price of
       reproducibility. The first UMAP in a process also pays ~30-40 s of numba compilation.
@@ -128,21 +137,11 @@ def project(vectors: Vectors, method: str = "pca", dims: int = 2, top: int | Non
         top = _check_whole(top, "top", 3, " (or None for the whole vocabulary)")
     if top is not None and top < len(vectors):
         vectors = vectors.top(top)
+    _check_fits_the_words(vectors, method, dims, perplexity, n_neighbors)
     n = len(vectors)
-    if n < 3:
-        raise ParameterError(f"a projection needs at least 3 words, but the vectors have {n}")
-    if method == "pca" and vectors.dim < dims:
-        raise ParameterError(f"PCA to {dims} dimensions needs vectors with at least {dims} "
-                             f"dimensions; these have {vectors.dim}")
-    if method == "tsne" and 3 * perplexity >= n:
-        raise ParameterError(f"perplexity {perplexity:g} is too large for {n} words: t-SNE needs "
-                             f"3 × perplexity < number of words, so perplexity < {n / 3:.4g}")
-    if method == "umap" and n_neighbors >= n:
-        raise ParameterError(f"n_neighbors ({n_neighbors}) must be smaller than the number of "
-                             f"words ({n})")
     trust_k = min(trust_k, math.ceil(n / 2) - 1)
     trust_sample = TRUST_SAMPLE if n > EXACT_TRUST_LIMIT else None
-    params = _method_params(method, dims, seed, perplexity, n_neighbors, min_dist)
+    params = _method_params(method, dims, n, seed, perplexity, n_neighbors, min_dist)
 
     path = None
     if cache_dir is not None:
@@ -168,12 +167,13 @@ def project(vectors: Vectors, method: str = "pca", dims: int = 2, top: int | Non
 
 
 # -- the methods -----------------------------------------------------------------------------------
-def _method_params(method, dims, seed, perplexity, n_neighbors, min_dist) -> dict:
+def _method_params(method, dims, n, seed, perplexity, n_neighbors, min_dist) -> dict:
     if method == "pca":
         return {"seed": seed}
     if method == "tsne":
         return {"perplexity": perplexity, "metric": "cosine", "initialization": "pca",
-                "negative_gradient_method": "fft" if dims == 2 else "bh", "seed": seed}
+                "negative_gradient_method": "fft" if dims == 2 and n >= TSNE_FFT_FROM else "bh",
+                "n_jobs": TSNE_JOBS if n >= TSNE_THREADS_FROM else 1, "seed": seed}
     return {"n_neighbors": n_neighbors, "min_dist": min_dist, "metric": "cosine", "seed": seed}
 
 
@@ -186,15 +186,11 @@ def _fit(unit: np.ndarray, method: str, dims: int, params: dict) -> np.ndarray:
         from openTSNE import TSNE
 
         tsne = TSNE(n_components=dims, perplexity=params["perplexity"], metric=params["metric"],
-                    initialization=params["initialization"], n_jobs=_tsne_jobs(len(unit)),
+                    initialization=params["initialization"], n_jobs=params["n_jobs"],
                     negative_gradient_method=params["negative_gradient_method"],
                     random_state=params["seed"], verbose=False)
         return np.asarray(tsne.fit(unit))
     return _fit_umap(unit, dims, params)
-
-
-def _tsne_jobs(n: int) -> int:
-    return (os.cpu_count() or 1) if n >= TSNE_THREADS_FROM else 1
 
 
 def _fit_umap(unit: np.ndarray, dims: int, params: dict) -> np.ndarray:
@@ -266,6 +262,21 @@ def _check_min_dist(min_dist) -> float:
     if not _is_number(min_dist) or not 0 <= min_dist <= 1:
         raise ParameterError(f"min_dist must be a number from 0 to 1, not {min_dist!r}")
     return float(min_dist)
+
+
+def _check_fits_the_words(vectors: Vectors, method, dims, perplexity, n_neighbors) -> None:
+    n = len(vectors)
+    if n < 3:
+        raise ParameterError(f"a projection needs at least 3 words, but the vectors have {n}")
+    if method == "pca" and vectors.dim < dims:
+        raise ParameterError(f"PCA to {dims} dimensions needs vectors with at least {dims} "
+                             f"dimensions; these have {vectors.dim}")
+    if method == "tsne" and 3 * perplexity >= n:
+        raise ParameterError(f"perplexity {perplexity:g} is too large for {n} words: t-SNE needs "
+                             f"3 × perplexity < number of words, so perplexity < {n / 3:.4g}")
+    if method == "umap" and n_neighbors >= n:
+        raise ParameterError(f"n_neighbors ({n_neighbors}) must be smaller than the number of "
+                             f"words ({n})")
 
 
 def _report(progress: Progress | None, fraction: float, message: str) -> None:

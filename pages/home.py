@@ -6,6 +6,9 @@ from embedviz.analogy import solve
 from embedviz.errors import EmbedvizError
 from embedviz.figures import scatter
 from embedviz.ui.cache import load_vectors, projection
+from embedviz.ui.navigation import within_app
+
+within_app()  # a first request straight to this page still goes through app.py
 
 st.title("embedviz")
 st.markdown(

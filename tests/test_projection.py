@@ -139,7 +139,26 @@ def test_tsne_2d_keeps_neighbours(tsne_2d, blobs):
     assert tsne_2d.coords.shape == (300, 2)
     assert tsne_2d.trustworthiness > 0.9
     assert tsne_2d.params == {"perplexity": 30.0, "metric": "cosine", "initialization": "pca",
-                              "negative_gradient_method": "fft", "seed": 0}
+                              "negative_gradient_method": "bh", "n_jobs": 1, "seed": 0}
+
+
+def test_tsne_gradient_follows_opentsne_rule():
+    from embedviz.projection import _method_params
+
+    def gradient(dims, n):
+        return _method_params("tsne", dims, n, 0, 30.0, 15, 0.1)["negative_gradient_method"]
+
+    assert (gradient(2, 9_999), gradient(2, 10_000)) == ("bh", "fft")
+    assert gradient(3, 50_000) == "bh"  # openTSNE has no FFT gradient in 3D
+
+
+def test_tsne_threads_do_not_depend_on_the_machine():
+    from embedviz.projection import TSNE_JOBS, _method_params
+
+    def threads(n):
+        return _method_params("tsne", 2, n, 0, 30.0, 15, 0.1)["n_jobs"]
+
+    assert (threads(9_999), threads(10_000), threads(10**6)) == (1, TSNE_JOBS, TSNE_JOBS)
 
 
 def test_tsne_is_reproducible_with_its_seed(tsne_2d, blobs, tsne_cache):

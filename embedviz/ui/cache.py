@@ -2,15 +2,21 @@
 
 Vectors are loaded once per process (``st.cache_resource``), shared by every session; the key includes
 the model folder's modification time, so a replaced model is reloaded. Projections are cached on disk by
-the engine and in memory here, so a rerun with the same parameters costs nothing.
+the engine and in memory here, so a rerun with the same parameters costs nothing; they are computed in
+a background thread (:class:`ProjectionJob`), so a page can show their progress and a rerun never
+kills them.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections import OrderedDict
 
 import streamlit as st
 
+from embedviz.errors import EmbedvizError
 from embedviz.store import META_FILE, Store
 
 
@@ -36,15 +42,146 @@ def load_vectors(name: str):
     return _load(str(s.home), name, _stamp(name))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _project(home: str, name: str, stamp: float, method: str, dims: int, top: int | None, params: tuple):
-    from embedviz.projection import project
-
-    s = Store(home)
-    return project(s.load(name), method=method, dims=dims, top=top, cache_dir=s.cache_dir(name), **dict(params))
-
-
 def projection(name: str, method: str = "pca", dims: int = 2, top: int | None = None, **params):
-    """A projection of model ``name`` (engine disk cache + an in-memory cache per process)."""
+    """A projection of model ``name`` (engine disk cache + an in-memory cache per process).
+
+    Waits for it; see :func:`start_projection` to show progress while it is computed.
+    """
+    return start_projection(name, method, dims, top, **params).get()
+
+
+# -- projections computed in the background ------------------------------------------------------------
+#: Projections kept in memory per process (finished ones; the oldest is dropped first).
+KEPT_PROJECTIONS = 32
+
+
+class ProjectionJob:
+    """A projection computed in a thread of the server process, not in the page script.
+
+    A rerun of the page (a click anywhere) or a page switch stops the script, never the job: the
+    next run finds the same job, still running or done. ``fraction`` and ``message`` are the
+    engine's latest progress report; ``result`` or ``error`` is set when ``done``.
+    """
+
+    def __init__(self, vectors, cache_dir, method: str, dims: int, top: int | None, params: dict):
+        self.description = f"{method} {dims}D of {'all' if top is None else f'the top {top:,}'} words"
+        self.fraction = 0.0
+        self.message = "starting"
+        self.result = None
+        self.error: BaseException | None = None
+        self.started = time.monotonic()
+        self.finished: float | None = None
+        self._arguments = (vectors, cache_dir, method, dims, top, params)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"embedviz-projection-{method}", daemon=True)
+
+    def start(self) -> "ProjectionJob":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        from embedviz import projection as engine  # looked up at run time (tests replace it)
+
+        vectors, cache_dir, method, dims, top, params = self._arguments
+        try:
+            self.result = engine.project(vectors, method=method, dims=dims, top=top, cache_dir=cache_dir,
+                                         progress=self._progress, **params)
+        except BaseException as exc:  # noqa: BLE001 - handed to the page, which shows it
+            self.error = exc
+        finally:
+            self._arguments = None  # do not keep the vectors alive through the job
+            self.finished = time.monotonic()
+            self._done.set()
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = float(fraction), message
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds (None: until done); True if the job is done."""
+        return self._done.wait(timeout)
+
+    def get(self):
+        """The projection, once done; raises the engine's error if it failed."""
+        self._done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class _Jobs:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.jobs: OrderedDict[tuple, ProjectionJob] = OrderedDict()
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs() -> _Jobs:
+    return _Jobs()
+
+
+def start_projection(name: str, method: str = "pca", dims: int = 2, top: int | None = None,
+                     **params) -> ProjectionJob:
+    """The job computing this projection of model ``name``: the same job for the same model and
+    parameters (running or done) for every session of this process, else a new one, started.
+
+    A job that failed for a reason other than the user's input is started again.
+    """
     s = store()
-    return _project(str(s.home), name, _stamp(name), method, dims, top, tuple(sorted(params.items())))
+    vectors = load_vectors(name)
+    if top is not None and top >= len(vectors):
+        top = None  # the whole vocabulary, however it was asked for
+    key = (str(s.home), name, _stamp(name), method, dims, top, tuple(sorted(params.items())))
+    board = _jobs()
+    with board.lock:
+        job = board.jobs.get(key)
+        if job is not None and not (job.done and job.error is not None
+                                    and not isinstance(job.error, EmbedvizError)):
+            board.jobs.move_to_end(key)
+            return job
+        job = ProjectionJob(vectors, s.cache_dir(name), method, dims, top, dict(params))
+        board.jobs[key] = job
+        finished = [k for k, j in board.jobs.items() if j.done]
+        for old in finished[: max(0, len(board.jobs) - KEPT_PROJECTIONS)]:
+            del board.jobs[old]
+    return job.start()
+
+
+# -- clusters ------------------------------------------------------------------------------------------
+@st.cache_resource(max_entries=16, show_spinner="Clustering the vectors...")
+def _clusters(home: str, name: str, stamp: float, top: int | None, n_clusters: int, seed: int):
+    from embedviz.clusters import kmeans
+
+    vectors = _load(home, name, stamp)
+    return kmeans(vectors if top is None else vectors.top(top), n_clusters, seed=seed)
+
+
+def clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0):
+    """k-means clusters of the ``top`` most frequent words of model ``name`` (original space), cached."""
+    s = store()
+    vectors = load_vectors(name)
+    if top is not None and top >= len(vectors):
+        top = None
+    return _clusters(str(s.home), name, _stamp(name), top, n_clusters, seed)
+
+
+# -- the latest projection (Models page: download its coordinates) -------------------------------------
+def latest_projection(name: str):
+    """The projection of model ``name`` most recently asked for in this process (by the Explore page,
+    in any session) that finished without error, or None."""
+    s = store()
+    model = (str(s.home), name, _stamp(name))
+    board = _jobs()
+    with board.lock:
+        jobs = list(board.jobs.items())
+    for key, job in reversed(jobs):
+        if key[:3] == model and job.done and job.error is None:
+            return job.result
+    return None

@@ -1,0 +1,287 @@
+"""Where a corpus comes from: a user's uploaded files, the bundled corpora, and the spec naming one.
+
+Uploads live in the store's home folder, one folder per owner (a browser session)::
+
+    EMBEDVIZ_HOME/.uploads/<owner>/<sanitised file name>
+    EMBEDVIZ_HOME/.uploads/<owner>/.corpus.json     the owner's last corpus choice (a CorpusSpec)
+
+An owner sees only its own folder. A file keeps the suffixes that decide how it is read
+(``.csv.gz``, ``.jsonl``...); a name that gives no accepted kind, or a file above
+``EMBEDVIZ_MAX_UPLOAD_MB``, is refused with a one-line :class:`CorpusError`.
+
+A :class:`CorpusSpec` is the small, JSON-able description of a chosen corpus and its reading options
+(files, text and label columns, tokeniser, phrases, encoding). The Corpus page keeps one in the
+session, the Train page hands it to a background job, and ``spec.corpus()`` opens it.
+
+>>> spec = bundled_spec("kjv")
+>>> spec.label_columns
+['testament', 'group', 'book']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import unicodedata
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .corpus import Corpus, corpus_kind
+from .errors import CorpusError, ParameterError
+from .settings import DATA_DIR, home as default_home, setting
+from .tokenizer import TokenizerOptions
+
+UPLOADS_DIR = ".uploads"
+#: What the upload widget accepts (the engine decides the kind from the full name).
+UPLOAD_TYPES = ("txt", "gz", "zip", "csv", "tsv", "jsonl")
+OWNER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MAX_NAME = 120
+CHOICE_FILE = ".corpus.json"
+
+
+@dataclass(frozen=True)
+class BundledCorpus:
+    key: str
+    title: str
+    paths: tuple[Path, ...]
+    label_columns: tuple[str, ...] = ()
+    description: str = ""
+
+
+#: The corpora shipped in ``data/`` (see data/README.md); "demo" is what the demo model was trained on.
+BUNDLED: dict[str, BundledCorpus] = {
+    "demo": BundledCorpus("demo", "King James Bible + Shakespeare (the demo corpus)",
+                          (DATA_DIR / "kjv.csv.gz", DATA_DIR / "shakespeare.csv.gz"), (),
+                          "both bundled corpora, 1.6 million words: what the demo model was trained on"),
+    "kjv": BundledCorpus("kjv", "King James Bible", (DATA_DIR / "kjv.csv.gz",),
+                         ("testament", "group", "book"), "31,102 verses, 790k words"),
+    "shakespeare": BundledCorpus("shakespeare", "Shakespeare", (DATA_DIR / "shakespeare.csv.gz",),
+                                 ("genre", "work"), "38,942 speeches and paragraphs, 871k words"),
+}
+
+
+@dataclass
+class CorpusSpec:
+    """A chosen corpus and how to read it; ``to_dict()`` / ``from_dict()`` round-trip through JSON.
+
+    ``source`` names where it came from: ``bundled:<key>`` or ``upload:<file name>``; ``title`` is
+    what to show the user.
+    """
+
+    paths: list[str]
+    text_column: str | None = "text"
+    label_columns: list[str] = field(default_factory=list)
+    tokenizer: dict = field(default_factory=lambda: TokenizerOptions().to_dict())
+    phrases: bool = False
+    encoding: str = "utf-8"
+    source: str = ""
+    title: str = ""
+
+    def tokenizer_options(self) -> TokenizerOptions:
+        try:
+            return TokenizerOptions(**self.tokenizer)
+        except TypeError as exc:
+            raise ParameterError(f"bad tokeniser options: {exc}") from None
+
+    def corpus(self) -> Corpus:
+        """Open the corpus (checks the files exist and have an accepted kind; reads nothing)."""
+        return Corpus([Path(p) for p in self.paths], text_column=self.text_column,
+                      label_columns=self.label_columns, tokenizer=self.tokenizer_options(),
+                      phrases=self.phrases, encoding=self.encoding)
+
+    def stamp(self) -> tuple:
+        """A cheap key of the files' identity (path, size, modification time) for caches."""
+        out = []
+        for p in self.paths:
+            try:
+                st = os.stat(p)
+                out.append((str(p), st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append((str(p), -1, -1))
+        return tuple(out)
+
+    def size(self) -> int:
+        """Total bytes of the files (compressed size for .gz and .zip)."""
+        return sum(s for _, s, _ in self.stamp() if s > 0)
+
+    def stem(self) -> str:
+        """A short name for the corpus, for default model names: ``kjv``, ``my-notes``."""
+        if self.source.startswith("bundled:"):
+            return self.source.split(":", 1)[1]
+        stem = Path(self.paths[0]).name.split(".")[0] if self.paths else "corpus"
+        cleaned = "".join(c if c.isalnum() or c in "_-" else "-" for c in stem).strip("-_")
+        return cleaned[:40] or "corpus"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "CorpusSpec":
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ParameterError(f"unknown corpus option {unknown[0]!r}")
+        return cls(**values)
+
+
+def bundled_spec(key: str, **options) -> CorpusSpec:
+    """The spec of a bundled corpus, with its usual label columns unless ``label_columns`` is given."""
+    if key not in BUNDLED:
+        raise CorpusError(f"no bundled corpus {key!r}; choose one of: " + ", ".join(BUNDLED))
+    bundled = BUNDLED[key]
+    values = dict(paths=[str(p) for p in bundled.paths], text_column="text",
+                  label_columns=list(bundled.label_columns), source=f"bundled:{key}", title=bundled.title)
+    values.update(options)
+    return CorpusSpec(**values)
+
+
+def default_spec() -> CorpusSpec:
+    """What the Train page uses when no corpus was chosen: the bundled demo corpora."""
+    return bundled_spec("demo")
+
+
+# -- uploads -------------------------------------------------------------------------------------
+def check_owner(owner) -> str:
+    """Return ``owner`` if it can name a folder (letters, digits, ``_``, ``-``), else raise."""
+    if not isinstance(owner, str) or not OWNER_PATTERN.match(owner):
+        raise ParameterError(f"invalid session id {owner!r}")
+    return owner
+
+
+def uploads_dir(owner: str, home: str | os.PathLike | None = None) -> Path:
+    """The folder of one owner's uploads (not created)."""
+    base = Path(home) if home is not None else default_home()
+    return base / UPLOADS_DIR / check_owner(owner)
+
+
+def sanitise_name(name: str) -> str:
+    """A safe file name for an upload that keeps the suffixes deciding its kind.
+
+    Any folder part is dropped, accents are folded, characters other than letters, digits, ``.``,
+    ``_`` and ``-`` become ``_``, and the name cannot be hidden or empty. Raises
+    :class:`CorpusError` (the engine's message) if the result names no accepted kind.
+
+    >>> sanitise_name("../../My Notes (2).CSV.gz")
+    'My_Notes_2.CSV.gz'
+    """
+    base = re.split(r"[/\\]", str(name))[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base)
+    base = re.sub(r"\.{2,}", ".", base).lstrip("._-")
+    stem, dot, suffixes = base.partition(".")
+    stem = stem.strip("_-") or "corpus"
+    suffixes = suffixes.strip("_-.")
+    if len(stem) + len(suffixes) + 1 > _MAX_NAME:
+        stem = stem[: max(1, _MAX_NAME - len(suffixes) - 1)]
+    cleaned = f"{stem}.{suffixes}" if suffixes else stem
+    if not suffixes or len(suffixes) > 40:
+        raise CorpusError(f"{name}: unsupported corpus file type (no suffix); use "
+                          ".txt, .txt.gz, .zip, .csv, .tsv, .jsonl (and .gz of each)")
+    corpus_kind(cleaned)  # raises the engine's message for a kind it cannot read
+    return cleaned
+
+
+def save_upload(owner: str, name: str, data: bytes, home: str | os.PathLike | None = None) -> Path:
+    """Save an uploaded file for ``owner`` and return its path.
+
+    The file is written beside its final name and renamed into place, so a reader never sees half
+    a file. A file of the same (sanitised) name is replaced.
+    """
+    filename = sanitise_name(name)
+    limit_mb = setting("EMBEDVIZ_MAX_UPLOAD_MB")
+    if len(data) > limit_mb * 1024 * 1024:
+        raise CorpusError(f"{filename} is larger than the limit of {limit_mb} MB (EMBEDVIZ_MAX_UPLOAD_MB)")
+    if not data:
+        raise CorpusError(f"{filename} is empty")
+    prune_uploads(home)  # uploads of sessions gone for a month
+    folder = uploads_dir(owner, home)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / filename
+    tmp = folder / f".{filename}.{uuid.uuid4().hex[:8]}.part"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CorpusError(f"cannot save {filename}: {exc.strerror or exc}") from None
+    return target
+
+
+def list_uploads(owner: str, home: str | os.PathLike | None = None) -> list[Path]:
+    """The owner's uploaded files, newest first."""
+    folder = uploads_dir(owner, home)
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return sorted(files, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def upload_path(owner: str, filename: str, home: str | os.PathLike | None = None) -> Path:
+    """The path of one of the owner's uploads; raises :class:`CorpusError` if it is not theirs."""
+    folder = uploads_dir(owner, home)
+    path = folder / Path(str(filename)).name
+    if path.name != filename or filename.startswith(".") or not path.is_file():
+        raise CorpusError(f"no uploaded file named {filename!r} in this session")
+    return path
+
+
+def delete_upload(owner: str, filename: str, home: str | os.PathLike | None = None) -> None:
+    upload_path(owner, filename, home).unlink()
+
+
+def upload_spec(owner: str, filename: str, home: str | os.PathLike | None = None, **options) -> CorpusSpec:
+    """The spec of one of the owner's uploads (text column ``text``, no labels, unless given)."""
+    path = upload_path(owner, filename, home)
+    values = dict(paths=[str(path)], source=f"upload:{filename}", title=filename)
+    values.update(options)
+    return CorpusSpec(**values)
+
+
+# -- the owner's corpus choice, kept across page reloads -------------------------------------------
+def save_choice(owner: str, spec: CorpusSpec, home: str | os.PathLike | None = None) -> None:
+    """Remember ``spec`` as the owner's corpus choice (best effort: a failure only loses the memory)."""
+    folder = uploads_dir(owner, home)
+    tmp = folder / f"{CHOICE_FILE}.{uuid.uuid4().hex[:8]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(spec.to_dict()), encoding="utf-8")
+        os.replace(tmp, folder / CHOICE_FILE)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def load_choice(owner: str, home: str | os.PathLike | None = None) -> CorpusSpec | None:
+    """The owner's remembered corpus choice, if its files still exist and are theirs or bundled."""
+    folder = uploads_dir(owner, home)
+    try:
+        spec = CorpusSpec.from_dict(json.loads((folder / CHOICE_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, ParameterError):
+        return None
+    allowed = {str(p) for b in BUNDLED.values() for p in b.paths}
+    for path in spec.paths:
+        path = Path(path)
+        if not path.is_file() or (str(path) not in allowed and path.parent != folder):
+            return None
+    return spec
+
+
+def prune_uploads(home: str | os.PathLike | None = None, older_than_days: float = 30) -> int:
+    """Remove the upload folders of owners inactive for ``older_than_days``; return how many."""
+    base = (Path(home) if home is not None else default_home()) / UPLOADS_DIR
+    if not base.is_dir():
+        return 0
+    removed, limit = 0, time.time() - older_than_days * 86400
+    for folder in base.iterdir():
+        try:
+            newest = max([folder.stat().st_mtime] + [p.stat().st_mtime for p in folder.iterdir()])
+        except OSError:
+            continue
+        if folder.is_dir() and newest < limit:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

@@ -1,0 +1,171 @@
+"""Explore: the vocabulary projected to 2D or 3D, coloured, labelled, searchable and selectable."""
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from embedviz.clusters import metadata_columns
+from embedviz.errors import EmbedvizError
+from embedviz.figures import (cluster_colouring, frequency_colouring, metadata_colouring, neighbours_on_map,
+                              scatter, selected_rows, selection_table)
+from embedviz.neighbours import neighbours
+from embedviz.ui.cache import clusters, load_vectors, start_projection, store
+from embedviz.ui.navigation import within_app
+from embedviz.ui.sidebar import active_model
+
+within_app()  # a first request straight to this page still goes through app.py
+
+METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+TRUST_HELP = ("Trustworthiness (0 to 1) asks whether each word's nearest neighbours on the map are also "
+              "near it in the original space: 1 means the map shows no false neighbours.")
+
+st.title("Explore")
+name = active_model()
+if name is None:
+    st.info("No model yet: train one or import vectors first.")
+    st.stop()
+vectors = load_vectors(name)
+size = len(vectors)
+if size < 3:
+    st.error(f"Model {name!r} has {size} words; a map needs at least 3.")
+    st.stop()
+
+# -- the projection: computed only when "Project" is pressed with new parameters ----------------------
+if st.session_state.get("explore_top", 0) > size:  # another model was chosen in the sidebar
+    st.session_state["explore_top"] = size
+with st.form("explore_projection", border=True):
+    cols = st.columns([1.2, 1, 1.4, 1])
+    method = cols[0].selectbox("Method", list(METHODS), format_func=METHODS.get, key="explore_method")
+    dims = cols[1].radio("Dimensions", [2, 3], format_func=lambda d: f"{d}D", horizontal=True,
+                         key="explore_dims")
+    top = cols[2].number_input("Words (most frequent first)", min_value=3, max_value=size,
+                               value=min(5000, size), step=1000, key="explore_top",
+                               help=f"Up to the whole vocabulary ({size:,} words). Never sampled.")
+    every = cols[2].checkbox(f"All {size:,} words", key="explore_all")
+    seed = cols[3].number_input("Seed", min_value=0, max_value=2**32 - 1, value=0, key="explore_seed")
+    cols = st.columns([1.2, 1, 1.4, 1])
+    perplexity = cols[0].number_input("t-SNE perplexity", min_value=1.0, max_value=500.0, value=30.0,
+                                      step=5.0, key="explore_perplexity",
+                                      help="Roughly how many neighbours each word keeps (t-SNE only); "
+                                           "must be below a third of the number of words.")
+    n_neighbors = cols[1].number_input("UMAP neighbours", min_value=2, max_value=500, value=15,
+                                       key="explore_n_neighbors",
+                                       help="Local (small) versus global (large) structure; UMAP only.")
+    min_dist = cols[2].slider("UMAP min. distance", 0.0, 1.0, 0.1, 0.05, key="explore_min_dist",
+                              help="How tightly UMAP packs neighbours (UMAP only).")
+    cols[3].form_submit_button("Project", type="primary", width="stretch")
+
+params = {"seed": int(seed)}
+if method == "tsne":
+    params["perplexity"] = float(perplexity)
+elif method == "umap":
+    params.update(n_neighbors=int(n_neighbors), min_dist=float(min_dist))
+count = size if every else int(top)
+run_started = time.monotonic()
+job = start_projection(name, method, dims, None if every else int(top), **params)
+waited = not job.wait(0.3)
+if waited:
+    label = f"Projecting {count:,} words with {METHODS[method]} to {dims}D"
+    with st.status(label, expanded=True) as status:
+        bar = st.progress(0.0)
+        while not job.wait(0.5):
+            bar.progress(min(max(job.fraction, 0.0), 1.0), text=f"{job.message} — {job.elapsed:.0f} s")
+            status.update(label=f"{label} ({job.elapsed:.0f} s)")
+        status.update(label=f"{label}: done in {job.elapsed:.1f} s",
+                      state="error" if job.error else "complete", expanded=False)
+if job.error is not None:
+    if isinstance(job.error, EmbedvizError):
+        st.error(str(job.error))
+        st.stop()
+    raise job.error
+shown = job.result
+n = len(shown.words)
+
+cols = st.columns(4)
+cols[0].metric("Words on the map", f"{n:,}", help=f"The {n:,} most frequent of {size:,} words.")
+cols[1].metric("Trustworthiness", f"{shown.trustworthiness:.3f}", help=TRUST_HELP)
+cols[2].metric("Compute time", f"{shown.seconds:.1f} s")
+if job.finished is not None and job.finished < run_started:
+    source = "memory"  # computed (or read from disk) by an earlier run in this process
+elif shown.cached:
+    source = "disk cache"
+else:
+    source = "computed now"
+cols[3].metric("Came from", source, help="The engine caches projections on disk, and this server "
+                                         "keeps recent ones in memory.")
+measured = (f"exact on all {n:,} words" if shown.trust_sample is None
+            else f"estimated on {shown.trust_sample:,} random words of {n:,}")
+st.caption(f"{TRUST_HELP} Here k = {shown.trust_k}, {measured}. The {METHODS[shown.method]} projection "
+           f"took {shown.seconds:.1f} s to compute.")
+
+# -- what to draw: any change here redraws the map but never recomputes the projection -------------------
+chart, side = st.columns([3, 1])
+with side:
+    meta = store().meta(name)
+    extra = metadata_columns(meta, size)
+    options = ["cluster", "frequency"] + [f"meta:{column}" for column in extra]
+    colour = st.radio("Colour by", options, key="explore_colour",
+                      format_func=lambda o: {"cluster": "Cluster (k-means)", "frequency": "Frequency"}.get(
+                          o, o.removeprefix("meta:")))
+    if colour == "cluster":
+        most = min(60, n)
+        if st.session_state.get("explore_clusters", 0) > most:  # fewer words than before
+            st.session_state["explore_clusters"] = most
+        k = st.number_input("Clusters", min_value=2, max_value=most, value=min(12, most),
+                            key="explore_clusters",
+                            help="k-means on the original vectors of the words on the map (seeded).")
+        found = clusters(name, int(k), top=n, seed=int(seed))
+        colouring = cluster_colouring(found)
+    elif colour == "frequency":
+        colouring = frequency_colouring(vectors.counts[:n])
+    else:
+        column = colour.removeprefix("meta:")
+        colouring = metadata_colouring(extra[column][:n], column)
+    labels = st.slider("Labels", 0, 300, 40, 10, key="explore_labels",
+                       help="Most frequent words first; a label that would cover another is left out.")
+
+    st.divider()
+    query = st.text_input("Find a word", key="explore_word", placeholder="e.g. king").strip()
+    k_near = st.number_input("Neighbours", min_value=1, max_value=50, value=10, key="explore_k")
+    focus, near = None, []
+    if query:
+        try:
+            word = vectors.resolve(query)
+            near = neighbours(vectors, word, k=int(k_near))
+        except EmbedvizError as exc:
+            st.warning(str(exc))
+        else:
+            rank = vectors.index[word] + 1
+            if rank > n:
+                st.info(f"**{word}** is word {rank:,} by frequency; the map shows the top {n:,}. "
+                        "Raise the number of words to see it.")
+            else:
+                focus = word
+            table = pd.DataFrame(neighbours_on_map(shown, word, near, vectors))
+            table["map rank"] = table["map rank"].astype("Int64")
+            st.dataframe(table, hide_index=True, width="stretch")
+            st.caption(f"Nearest to **{word}** by cosine in the original {vectors.dim}-dimensional space. "
+                       "*rank*: by frequency; *map rank*: how near it is drawn (1 = the nearest point; "
+                       "empty: not on the map).")
+
+figure = scatter(shown, counts=vectors.counts[:n], colouring=colouring, labels=int(labels),
+                 focus=focus, neighbours=[w.word for w in near], height=650)
+with chart:
+    if shown.dims == 3:
+        st.plotly_chart(figure, key="explore_map_3d", config={"scrollZoom": True})
+        st.caption("Drag to turn the map, scroll to zoom. Selecting words with the box or lasso "
+                   "works on 2D maps only (Streamlit does not report selections in 3D charts).")
+    else:
+        event = st.plotly_chart(figure, key="explore_map", on_select="rerun",
+                                selection_mode=("box", "lasso", "points"), config={"scrollZoom": True})
+        rows = selected_rows(event.selection.points if event else [], n)
+        if rows:
+            st.subheader(f"{len(rows):,} selected words")
+            selected = pd.DataFrame(selection_table(shown, rows, vectors.counts, colouring))
+            st.dataframe(selected, hide_index=True, width="stretch")
+            st.download_button("Download the selection (CSV)", selected.to_csv(index=False),
+                               file_name=f"{name}-selection.csv", mime="text/csv", key="explore_download")
+        else:
+            st.caption("Scroll to zoom, drag to pan. Pick the box or lasso tool (top right of the map) "
+                       "to select words and list them here.")

@@ -1,0 +1,303 @@
+"""Helpers for driving the Streamlit app in a real browser (system Chromium through Playwright).
+
+Used by tests/test_browser.py and benchmarks/browser_bench.py:
+
+- :class:`AppServer`: ``streamlit run app.py`` as a subprocess in its own process group, with
+  ``EMBEDVIZ_HOME`` pointing at a fresh store; waits for ``/_stcore/health``; stops the whole group.
+- :func:`open_browser`: a headless Chromium in a fresh temporary profile.
+- Page helpers: wait for a script run to end, for a plotly chart to be drawn, choose the model in the
+  sidebar, solve an analogy.
+
+Playwright's bundled browsers are not used (``playwright install`` needs the network): the system
+``chromium`` is launched with ``executable_path``. If it is missing, :func:`chromium_path` raises with
+the command that installs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from embedviz.settings import PROJECT_DIR
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 900}
+HEALTH_TIMEOUT = 120.0
+#: The Home page's picture: the plotly chart with its drawn plot (SVG axes and a WebGL or SVG trace).
+PLOT = ".js-plotly-plot"
+
+
+class BrowserSetupError(RuntimeError):
+    """The browser or the server cannot be started: the message says why and what to do."""
+
+
+def chromium_path() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise BrowserSetupError(
+        "no Chromium on PATH: the browser tests need the system browser "
+        "(apt-get update && apt-get install -y chromium; .ci/run does this). "
+        "Playwright's own browsers are not used.")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """``streamlit run app.py`` on a free port with its own store; a context manager.
+
+    ``started`` is the ``time.monotonic()`` just before the process was started, so a caller can
+    measure the time from ``streamlit run`` to something visible in the browser.
+    """
+
+    def __init__(self, home: str | os.PathLike, *, env: dict | None = None, log: str | os.PathLike | None = None):
+        self.home = Path(home)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env or {}
+        self.log_path = Path(log) if log else self.home.parent / f"streamlit-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+        self.started = 0.0
+        self.healthy_after: float | None = None
+
+    def start(self, timeout: float = HEALTH_TIMEOUT) -> "AppServer":
+        env = dict(os.environ)
+        env.update(self.env)
+        env["EMBEDVIZ_HOME"] = str(self.home)
+        env["PYTHONUNBUFFERED"] = "1"
+        env.pop("STREAMLIT_SERVER_PORT", None)
+        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                   "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                   "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "wb")
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(command, cwd=str(PROJECT_DIR), env=env, stdin=subprocess.DEVNULL,
+                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = self.started + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BrowserSetupError(f"streamlit exited with status {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=5) as response:
+                    if response.read().strip() == b"ok":
+                        self.healthy_after = time.monotonic() - self.started
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise BrowserSetupError(f"streamlit did not answer /_stcore/health within {timeout:.0f} s:\n{self.log()}")
+
+    def log(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        # Training jobs run in their own sessions (embedviz.jobs): stop any still running first.
+        with contextlib.suppress(Exception):
+            from embedviz.jobs import list_jobs
+            from embedviz.store import Store
+
+            for job in list_jobs(Store(self.home), active=True):
+                job.cancel(grace=5)
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=15)
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> "AppServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def open_browser(playwright):
+    """A headless Chromium (persistent context in a fresh profile folder), closed and removed after."""
+    executable = chromium_path()
+    profile = tempfile.mkdtemp(prefix="embedviz-chromium-")
+    context = None
+    try:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=executable, headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT,
+            timeout=120_000)
+        context.set_default_timeout(60_000)
+        yield context
+    finally:
+        if context is not None:
+            with contextlib.suppress(Exception):
+                context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+# -- page helpers -----------------------------------------------------------------------------------------
+def wait_idle(page, timeout: float = 120.0, settle: float = 0.3) -> None:
+    """Wait until the app's script is not running (``stApp``'s ``data-test-script-state``), twice
+    ``settle`` seconds apart, so that a rerun that was just requested has had time to start."""
+    deadline = time.monotonic() + timeout
+    calm = 0
+    while time.monotonic() < deadline:
+        state = page.evaluate("() => document.querySelector('[data-testid=stApp]')"
+                              "?.getAttribute('data-test-script-state') || null")
+        calm = calm + 1 if state == "notRunning" else 0
+        if calm >= 2:
+            return
+        time.sleep(settle)
+    raise AssertionError(f"the app still runs its script after {timeout:.0f} s")
+
+
+def goto(page, server: AppServer, path: str = "", timeout: float = 120.0) -> None:
+    """Open ``path`` (``""`` for Home) and wait for the app to be connected and the script done."""
+    page.goto(f"{server.url}/{path.lstrip('/')}", wait_until="domcontentloaded", timeout=timeout * 1000)
+    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=timeout * 1000)
+    wait_idle(page, timeout)
+
+
+def navigate(page, title: str, path: str, timeout: float = 120.0) -> None:
+    """Go to another page of the app by its link in the sidebar, as a user does: unlike
+    :func:`goto` (a new page load, so a new Streamlit session), the session and its state (the
+    model chosen in the sidebar, the corpus chosen) are kept."""
+    link = page.locator("[data-testid=stSidebarNav] a").filter(has_text=re.compile(rf"^\W*{re.escape(title)}\s*$"))
+    link.first.click(timeout=timeout * 1000)
+    page.wait_for_url(re.compile(rf"/{re.escape(path)}/?$"), timeout=timeout * 1000)
+    time.sleep(0.3)
+    wait_idle(page, timeout)
+
+
+def plot_points(page, selector: str = PLOT, trace: int | None = None) -> int:
+    """The number of points of the plotly chart ``selector`` (all traces, or trace ``trace``), 0 if
+    it is not drawn yet. A drawn chart has its ``_fullLayout`` and its SVG main layer; the points are
+    counted in ``_fullData`` (``data`` may hold the base64-encoded arrays plotly.py sends)."""
+    return page.evaluate(
+        """([selector, trace]) => {
+            const plot = document.querySelector(selector);
+            if (!plot || !plot._fullLayout || !plot.querySelector('.main-svg')) return 0;
+            const data = plot._fullData || [];
+            const traces = trace === null ? data : [data[trace]];
+            let n = 0;
+            for (const t of traces) {
+                if (!t) continue;
+                const xs = t.x || t.lat || t.a || [];
+                n += (xs.length !== undefined ? xs.length : 0);
+            }
+            return n;
+        }""", [selector, trace])
+
+
+def largest_trace(page, selector: str = PLOT) -> int:
+    return page.evaluate(
+        """(selector) => {
+            const plot = document.querySelector(selector);
+            if (!plot || !plot._fullLayout || !plot._fullData) return 0;
+            return Math.max(0, ...plot._fullData.map(t => (t.x && t.x.length) || 0));
+        }""", selector)
+
+
+def wait_plot(page, selector: str = PLOT, at_least: int = 1, timeout: float = 120.0, poll: float = 0.1) -> int:
+    """Wait until the chart ``selector`` is drawn with a trace of at least ``at_least`` points and,
+    if it has WebGL traces (scattergl), its canvas is in the page; return its largest trace."""
+    deadline = time.monotonic() + timeout
+    while True:
+        n = largest_trace(page, selector)
+        if n >= at_least and _canvas_ready(page, selector):
+            return n
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no plotly chart {selector!r} with {at_least:,} points after {timeout:.0f} s "
+                                 f"(largest trace: {n:,} points)")
+        time.sleep(poll)
+
+
+def _canvas_ready(page, selector: str) -> bool:
+    return page.evaluate(
+        """(selector) => {
+            const plot = document.querySelector(selector);
+            if (!plot || !plot._fullLayout) return false;
+            const gl = (plot._fullData || []).some(t => String(t.type).endsWith('gl') || t.type === 'scatter3d');
+            if (!gl) return !!plot.querySelector('.main-svg');
+            const canvas = plot.querySelector('canvas');
+            return !!canvas && canvas.width > 0 && canvas.height > 0;
+        }""", selector)
+
+
+def select_model(page, name: str, timeout: float = 60.0) -> None:
+    """Choose ``name`` in the sidebar's "Model" selectbox (click it, then click the option).
+
+    Streamlit 1.67 draws a selectbox as a combobox: an ``input`` labelled with the widget's label
+    whose value is the current option, and a listbox of ``option`` elements while it is open.
+    """
+    box = page.locator("[data-testid=stSidebar]").get_by_role("combobox", name="Model", exact=True)
+    box.wait_for(timeout=timeout * 1000)
+    if box.input_value() == name:
+        return
+    box.click()
+    page.get_by_role("option", name=name, exact=True).click(timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while box.input_value() != name:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the sidebar did not switch to the model {name!r} (shows {box.input_value()!r})")
+        time.sleep(0.1)
+    wait_idle(page, timeout)
+
+
+def sidebar_model(page) -> str:
+    return page.locator("[data-testid=stSidebar]").get_by_role("combobox", name="Model", exact=True).input_value()
+
+
+def metric_value(page, label: str, timeout: float = 60.0) -> str:
+    """The value shown by the ``st.metric`` labelled ``label``."""
+    metric = page.locator("[data-testid=stMetric]").filter(
+        has=page.locator("[data-testid=stMetricLabel]", has_text=label)).first
+    return metric.locator("[data-testid=stMetricValue]").inner_text(timeout=timeout * 1000).strip()
+
+
+def text_input(page, label: str):
+    return page.get_by_label(label, exact=True)
+
+
+def type_and_enter(page, label: str, text: str) -> None:
+    box = text_input(page, label)
+    box.click()
+    box.fill(text)
+    box.press("Enter")
+
+
+def wait_text(page, locator, expected: str, timeout: float = 60.0, poll: float = 0.05) -> str:
+    """Wait until ``locator``'s text is ``expected``; return it (raise with the last text seen)."""
+    deadline = time.monotonic() + timeout
+    seen = None
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            seen = locator.inner_text(timeout=1000).strip()
+            if seen == expected:
+                return seen
+        time.sleep(poll)
+    raise AssertionError(f"expected {expected!r}, still {seen!r} after {timeout:.0f} s")
