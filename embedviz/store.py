@@ -113,8 +113,12 @@ class Store:
         return f"no model named {name!r}{known}"
 
     # -- writing ---------------------------------------------------------------------------------
-    def save(self, name: str, vectors: Vectors, meta: dict | None = None, overwrite: bool = False) -> Path:
+    def save(self, name: str, vectors: Vectors, meta: dict | None = None, overwrite: bool = False,
+             extra: dict[str, bytes] | None = None) -> Path:
         """Write a model atomically and return its folder.
+
+        ``extra`` maps file names to bytes written beside the vectors (e.g. a classifier's weights);
+        they are part of the same atomic write.
 
         The vectors and ``meta.json`` go into a hidden temporary folder, which is then renamed to
         ``name``. With ``overwrite`` an existing model of that name is replaced (the old one is
@@ -128,6 +132,11 @@ class Store:
         tmp.chmod(0o755)
         try:
             vectors.save(tmp)
+            for filename, data in (extra or {}).items():
+                if Path(filename).name != filename or filename in (META_FILE, "vectors.npy", "vocab.json") \
+                        or filename.startswith("."):
+                    raise StoreError(f"invalid extra file name {filename!r} for a model")
+                (tmp / filename).write_bytes(data)
             meta = dict(meta or {})
             meta.pop("name", None)
             meta.setdefault("created", now())

@@ -108,6 +108,10 @@ class Progress:
     words_per_second: float | None = None
     loss: float | None = None       # this epoch's training loss (word2vec only)
     eta: float | None = None        # seconds left, estimated from the epochs done
+    # Supervised trainers (embedviz.classifier) also report these; None elsewhere.
+    val_loss: float | None = None
+    accuracy: float | None = None
+    val_accuracy: float | None = None
 
     @property
     def fraction(self) -> float:
