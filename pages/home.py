@@ -3,38 +3,56 @@
 import streamlit as st
 
 from embedviz.analogy import solve
+from embedviz.analogy_figure import analogy_figure
 from embedviz.errors import EmbedvizError
 from embedviz.figures import scatter
-from embedviz.ui.cache import load_vectors, projection
+from embedviz.store import DEMO_NAME
+from embedviz.ui.cache import load_vectors, projection, store
 from embedviz.ui.navigation import within_app
 
 within_app()  # a first request straight to this page still goes through app.py
 
+TOP = 2000  # words in the first picture: enough to see clusters, drawn at once (PCA, cached)
+
 st.title("embedviz")
 st.markdown(
-    "Train word embeddings on your own text and explore the space they make. "
-    "Words that occur in similar contexts get nearby vectors, so meaning becomes geometry: "
-    "neighbours are related words, and differences carry relations such as *king - man + woman = queen*. "
-    "Project the whole vocabulary to 2D or 3D, type analogies, and score your vectors on benchmarks."
+    "**Train word embeddings on your own text and explore the space they make.** "
+    "A word embedding gives every word a dense vector learned from the contexts it occurs in, so "
+    "words used alike end up close together and relations become directions: "
+    "*king - man + woman* lands near *queen*. "
+    "Upload a corpus, train a model, then project the whole vocabulary to 2D or 3D, type analogies, "
+    "and score the vectors on standard benchmarks."
 )
 
-MODEL = "demo"
-vectors = load_vectors(MODEL)
+if not store().exists(DEMO_NAME):
+    st.info("The demo model was deleted from the store; `python -m embedviz demo` brings it back. "
+            "Choose a model in the sidebar and open Explore or Analogies.")
+    st.stop()
+
+vectors = load_vectors(DEMO_NAME)
+st.caption(f"The pictures use the **demo** model: Word2Vec trained on the King James Bible and "
+           f"Shakespeare ({len(vectors):,} words, {vectors.dim} dimensions).")
 left, right = st.columns([3, 2])
 with right:
-    expression = st.text_input("Expression", value="king - man + woman", key="home_expression")
+    expression = st.text_input("Expression", value="king - man + woman", key="home_expression",
+                               help="Words joined by + and -, e.g. father - son + daughter.")
     try:
         analogy = solve(vectors, expression, k=5)
-        st.metric("Answer", analogy.answer)
-        st.dataframe({"word": [a.word for a in analogy.answers],
-                      "score": [round(a.score, 3) for a in analogy.answers]}, hide_index=True)
     except EmbedvizError as exc:
         analogy = None
         st.error(str(exc))
+    if analogy is not None:
+        st.metric("Answer", analogy.answer)
+        st.plotly_chart(analogy_figure(vectors, analogy, height=420), key="home_analogy")
+        st.caption("The words in a projection of their own neighbourhood: the arrow from *man* to "
+                   "*woman* and the one from *king* to the answer run alike.")
 with left:
-    shown = projection(MODEL, "pca", 2, top=2000)
-    highlight = [t.word for t in analogy.terms] + [analogy.answer] if analogy else []
-    st.plotly_chart(scatter(shown, labels=30, highlight=highlight,
-                            title=f"The 2,000 most frequent words of the demo model (PCA, "
-                                  f"trustworthiness {shown.trustworthiness:.2f})"),
+    shown = projection(DEMO_NAME, "pca", 2, top=TOP)
+    highlight = ([t.word for t in analogy.terms] + [analogy.answer]) if analogy else []
+    st.plotly_chart(scatter(shown, labels=30, highlight=highlight, height=560,
+                            title=f"The {TOP:,} most frequent words (PCA; trustworthiness "
+                                  f"{shown.trustworthiness:.2f}: how well the picture keeps each "
+                                  f"word's nearest neighbours)"),
                     key="home_scatter")
+st.page_link("pages/explore.py", label="Explore the whole vocabulary in 2D or 3D", icon=":material/scatter_plot:")
+st.page_link("pages/corpus.py", label="Train on your own text", icon=":material/description:")

@@ -28,3 +28,23 @@ def test_home_bad_expression_is_a_message(app):
     app.text_input(key="home_expression").set_value("kingg - man +").run()
     assert not app.exception
     assert "ends with an operator" in app.error[0].value
+
+
+def test_home_draws_the_parallelogram_beside_the_space(app):
+    app.run()
+    figures = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    assert [f["data"][0]["type"] for f in figures] == ["scattergl", "scatter"]
+    analogy = figures[1]
+    names = {trace["name"] for trace in analogy["data"]}
+    assert {"inputs", "answer"} <= names
+    assert len(analogy["layout"]["annotations"]) == 2  # the arrows man->woman and king->queen
+
+
+def test_home_without_the_demo_model_says_how_to_get_it_back(app, home):
+    from embedviz.store import Store
+
+    app.run()
+    Store(home).delete("demo")
+    app.run()
+    assert not app.exception
+    assert "python -m embedviz demo" in app.info[0].value
