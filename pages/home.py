@@ -50,9 +50,10 @@ with left:
     shown = projection(DEMO_NAME, "pca", 2, top=TOP)
     highlight = ([t.word for t in analogy.terms] + [analogy.answer]) if analogy else []
     st.plotly_chart(scatter(shown, labels=30, highlight=highlight, height=560,
-                            title=f"The {TOP:,} most frequent words (PCA; trustworthiness "
-                                  f"{shown.trustworthiness:.2f}: how well the picture keeps each "
-                                  f"word's nearest neighbours)"),
+                            title=f"The {TOP:,} most frequent words (PCA)"),
                     key="home_scatter")
+    st.caption(f"Trustworthiness {shown.trustworthiness:.2f}: how well this flat picture keeps each "
+               "word's nearest neighbours (1 = perfectly). t-SNE and UMAP on the Explore page keep "
+               "them better than PCA.")
 st.page_link("pages/explore.py", label="Explore the whole vocabulary in 2D or 3D", icon=":material/scatter_plot:")
 st.page_link("pages/corpus.py", label="Train on your own text", icon=":material/description:")

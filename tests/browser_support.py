@@ -186,7 +186,7 @@ def navigate(page, title: str, path: str, timeout: float = 120.0) -> None:
     """Go to another page of the app by its link in the sidebar, as a user does: unlike
     :func:`goto` (a new page load, so a new Streamlit session), the session and its state (the
     model chosen in the sidebar, the corpus chosen) are kept."""
-    link = page.locator("[data-testid=stSidebarNav] a").filter(has_text=re.compile(rf"^\W*{re.escape(title)}\s*$"))
+    link = page.locator(f'[data-testid=stSidebarNav] a[href$="/{path}"]').filter(has_text=title)
     link.first.click(timeout=timeout * 1000)
     page.wait_for_url(re.compile(rf"/{re.escape(path)}/?$"), timeout=timeout * 1000)
     time.sleep(0.3)
