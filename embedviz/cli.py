@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .projection import METHODS as PROJECTION_METHODS
     from .train import ALGORITHMS, TrainingParameters
 
+    TORCH_ALGORITHMS = ("torch-sgns", "torch-classifier")
+
     defaults = TrainingParameters()
     parser = _Parser(prog="embedviz", description="Train word embeddings and explore their space.")
     parser.add_argument("--home", help="model store folder (default: $EMBEDVIZ_HOME or data/store)")
@@ -62,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_json(command("train", "train word vectors on a corpus and save them in the store"))
     p.add_argument("corpus", nargs="+", help="corpus file(s): .txt, .txt.gz, .zip, .csv, .tsv, .jsonl")
     p.add_argument("--name", help="model name (default: from the corpus file name and algorithm)")
-    p.add_argument("--algo", choices=ALGORITHMS, default=defaults.algo)
+    p.add_argument("--algo", choices=ALGORITHMS + TORCH_ALGORITHMS, default=defaults.algo,
+                   help="gensim word2vec or fasttext; torch-sgns (PyTorch skip-gram); torch-classifier "
+                        "(an embedding layer learned with a classifier: needs --label-column)")
     p.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
     p.add_argument("--dim", type=_positive_int, default=defaults.dim, help="vector size")
     p.add_argument("--window", type=_positive_int, default=defaults.window)
@@ -85,6 +89,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phrases", action="store_true", help="join frequent word pairs (new_york)")
     p.add_argument("--overwrite", action="store_true", help="replace a model of the same name")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    _classifier_options(p)
+
+    for name, text in (("curve", "learning curve: retrain on growing fractions of the data and score each"),
+                       ("tune", "hyperparameter search (Optuna) scored on a benchmark or validation accuracy")):
+        p = with_json(command(name, text))
+        p.add_argument("corpus", nargs="+", help="corpus file(s); a table with labels for torch-classifier")
+        p.add_argument("--algo", choices=("word2vec", "fasttext", "torch-classifier"), default="word2vec")
+        p.add_argument("--score", help="analogies, wordsim353 or simlex999 for word vectors; "
+                                        "val_accuracy for the classifier (the default for each)")
+        p.add_argument("--text-column")
+        p.add_argument("--label-column", action="append", default=[])
+        p.add_argument("--encoding", default="utf-8")
+        p.add_argument("--dim", type=_positive_int)
+        p.add_argument("--epochs", type=_positive_int)
+        p.add_argument("--min-count", type=_positive_int)
+        p.add_argument("--seed", type=int, default=1, help="the models' seed")
+        p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+        if name == "curve":
+            p.add_argument("--fractions", default="0.1,0.25,0.5,1",
+                           help="comma-separated shares of the data, increasing, in (0, 1]")
+        else:
+            p.add_argument("--trials", type=_positive_int, default=20, help="trials, the defaults included")
+            p.add_argument("--timeout", type=float, help="seconds after which no new trial starts")
+            p.add_argument("--save", metavar="NAME", help="save the best model in the store as NAME")
+            p.add_argument("--overwrite", action="store_true")
 
     p = with_json(command("stats", "corpus statistics: documents, sentences, tokens, vocabulary"))
     p.add_argument("corpus", nargs="+")
@@ -153,6 +182,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true",
                    help="retrain the bundled demo vectors from data/ (one worker, fixed seed)")
     return parser
+
+
+def _classifier_options(p) -> None:
+    group = p.add_argument_group("torch-classifier options")
+    group.add_argument("--pooling", choices=("mean", "gru", "cnn"), default="mean")
+    group.add_argument("--hidden", type=int, default=64, help="units of the hidden layer (0: none)")
+    group.add_argument("--dropout", type=float, default=0.0)
+    group.add_argument("--batch-norm", action="store_true")
+    group.add_argument("--weight-decay", type=float, default=0.0, help="L2 regularisation")
+    group.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    group.add_argument("--batch-size", type=_positive_int, default=64)
+    group.add_argument("--patience", type=int, default=3, help="early stopping (0: off)")
+    group.add_argument("--init-from", help="a model of the store that initialises the embedding layer")
+    group.add_argument("--freeze", action="store_true", help="keep the initialised embedding fixed")
+    group.add_argument("--augment-deletion", type=float, default=0.0, help="random deletion probability")
+    group.add_argument("--augment-swap", type=int, default=0, help="random swaps per text")
+    group.add_argument("--augment-synonym", type=float, default=0.0,
+                       help="probability of replacing a word by a near neighbour (needs --synonym-model)")
+    group.add_argument("--synonym-model", help="the store model whose neighbours replace words")
 
 
 def main(argv=None) -> int:

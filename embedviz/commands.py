@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from .cli import default_model_name, print_json
-from .errors import StoreError
+from .errors import ParameterError, StoreError
 from .store import Store
 
 
@@ -38,37 +38,157 @@ def _corpus(args):
                   tokenizer=tokenizer, phrases=getattr(args, "phrases", False), encoding=args.encoding)
 
 
-def cmd_train(args, store: Store) -> int:
-    from .train import TrainingParameters, train
-
-    name = args.name or default_model_name(args.corpus[0], args.algo)
-    store.path(name)  # checks the name before hours of training
-    if store.exists(name) and not args.overwrite:
-        raise StoreError(f"a model named {name!r} already exists; use --name or --overwrite")
-    parameters = TrainingParameters(
-        algo=args.algo, sg=args.sg, dim=args.dim, window=args.window, min_count=args.min_count,
-        epochs=args.epochs, negative=args.negative, sample=args.sample, seed=args.seed,
-        workers=args.workers, bucket=args.bucket).validate()
-    corpus = _corpus(args)
-
+def _epoch_printer(args):
     def progress(p):
         if args.quiet or args.json:
             return
         if p.stage == "training":
-            loss = f", loss {p.loss:,.0f}" if p.loss is not None else ""
-            print(f"epoch {p.epoch}/{p.epochs}: {p.words_per_second:,.0f} words/s{loss}, "
-                  f"{p.eta:.0f} s left", file=sys.stderr)
+            parts = [f"epoch {p.epoch}/{p.epochs}"]
+            if p.words_per_second:
+                parts.append(f"{p.words_per_second:,.0f} words/s")
+            if p.loss is not None:
+                parts.append(f"loss {p.loss:,.4g}")
+            if p.val_loss is not None:
+                parts.append(f"validation loss {p.val_loss:.4g}")
+            if p.val_accuracy is not None:
+                parts.append(f"validation accuracy {p.val_accuracy:.1%}")
+            if p.eta is not None:
+                parts.append(f"{p.eta:.0f} s left")
+            print(", ".join(parts), file=sys.stderr)
         elif p.stage in ("reading", "vocabulary"):
             print(f"{p.stage}...", file=sys.stderr)
+    return progress
 
-    result = train(corpus, parameters, progress=progress)
-    store.save(name, result.vectors, result.meta(), overwrite=args.overwrite)
+
+def _classifier_parameters(args, label_column: str | None) -> dict:
+    augment = None
+    if args.augment_deletion or args.augment_swap or args.augment_synonym:
+        augment = {"deletion": args.augment_deletion, "swap": args.augment_swap,
+                   "synonym": args.augment_synonym, "synonym_model": args.synonym_model}
+    return dict(text_column=args.text_column, label_column=label_column, pooling=args.pooling,
+                hidden=args.hidden, dropout=args.dropout, batch_norm=args.batch_norm,
+                weight_decay=args.weight_decay, lr=args.lr, batch_size=args.batch_size,
+                patience=args.patience, init_from=args.init_from, freeze=args.freeze, augment=augment)
+
+
+def _label_column(args) -> str:
+    if not args.label_column:
+        raise ParameterError("torch-classifier needs --label-column (the column holding each text's class)")
+    return args.label_column[0]
+
+
+def cmd_train(args, store: Store) -> int:
+    name = args.name or default_model_name(args.corpus[0], args.algo)
+    store.path(name)  # checks the name before hours of training
+    if store.exists(name) and not args.overwrite:
+        raise StoreError(f"a model named {name!r} already exists; use --name or --overwrite")
+    progress = _epoch_printer(args)
+    extra = None
+    if args.algo == "torch-classifier":
+        from .classifier import ClassifierParameters, train_classifier
+
+        parameters = ClassifierParameters(
+            **_classifier_parameters(args, _label_column(args)), dim=args.dim, epochs=args.epochs,
+            min_count=args.min_count, seed=args.seed).validate()
+        corpus = _corpus(args)
+        result = train_classifier(corpus.paths, parameters, progress=progress, store=store)
+        extra = result.files()
+        summary = [f"test accuracy {result.test_accuracy:.1%} (validation {result.val_accuracy:.1%})"]
+        baseline = result.meta().get("baseline") or {}
+        if baseline.get("test_accuracy") is not None:
+            summary.append(f"TF-IDF + logistic regression on the same split: {baseline['test_accuracy']:.1%}")
+    elif args.algo == "torch-sgns":
+        from .sgns import SGNSParameters, train_sgns
+
+        parameters = SGNSParameters(dim=args.dim, window=args.window, min_count=args.min_count,
+                                    epochs=args.epochs, negative=args.negative, sample=args.sample,
+                                    seed=args.seed).validate()
+        result = train_sgns(_corpus(args), parameters, progress=progress)
+        summary = [f"training: {result.timings['training']:.1f} s, "
+                   f"{result.timings['words_per_second']:,.0f} words/s"]
+    else:
+        from .train import TrainingParameters, train
+
+        parameters = TrainingParameters(
+            algo=args.algo, sg=args.sg, dim=args.dim, window=args.window, min_count=args.min_count,
+            epochs=args.epochs, negative=args.negative, sample=args.sample, seed=args.seed,
+            workers=args.workers, bucket=args.bucket).validate()
+        result = train(_corpus(args), parameters, progress=progress)
+        summary = [f"corpus: {result.corpus['sentences']:,} sentences, {result.corpus['tokens']:,} tokens",
+                   f"training: {result.timings['training']:.1f} s, "
+                   f"{result.timings['words_per_second']:,.0f} words/s"]
+    store.save(name, result.vectors, result.meta(), overwrite=args.overwrite, extra=extra)
     meta = store.meta(name)
-    _out(args, meta, [
-        f"saved model {name!r}: {meta['words']:,} words x {meta['dim']} dimensions",
-        f"corpus: {result.corpus['sentences']:,} sentences, {result.corpus['tokens']:,} tokens",
-        f"training: {result.timings['training']:.1f} s, {result.timings['words_per_second']:,.0f} words/s",
-    ])
+    _out(args, meta, [f"saved model {name!r}: {meta['words']:,} words x {meta['dim']} dimensions", *summary])
+    return 0
+
+
+def _search_parameters(args) -> tuple[str, dict]:
+    kind = "classifier" if args.algo == "torch-classifier" else args.algo
+    fixed = {"seed": args.seed}
+    for field in ("dim", "epochs", "min_count"):
+        if getattr(args, field) is not None:
+            fixed[field] = getattr(args, field)
+    if kind == "classifier":
+        fixed |= {"label_column": _label_column(args), "text_column": args.text_column}
+    return kind, fixed
+
+
+def _data(args):
+    """Word vectors read a Corpus; the classifier reads the table files itself."""
+    corpus = _corpus(args)
+    return corpus.paths if args.algo == "torch-classifier" else corpus
+
+
+def cmd_curve(args, store: Store) -> int:
+    from .curves import learning_curve
+
+    kind, fixed = _search_parameters(args)
+    try:
+        fractions = [float(x) for x in args.fractions.split(",") if x.strip()]
+    except ValueError:
+        raise ParameterError(f"--fractions must be numbers separated by commas, not {args.fractions!r}") from None
+
+    def progress(p):
+        if not (args.quiet or args.json) and p.stage == "point":
+            print(f"point {p.index + 1}/{p.points}: fraction {p.fraction}, score {p.point.score}, "
+                  f"{p.elapsed:.0f} s", file=sys.stderr)
+
+    curve = learning_curve(_data(args), kind, fractions=fractions, score=args.score, parameters=fixed,
+                           progress=progress)
+    data = curve.to_dict()
+    lines = [f"{point['fraction']:>6.0%} of the data: {curve.score} {point['score']}"
+             for point in data["points"]]
+    _out(args, data, lines + [data["reading"]])
+    return 0
+
+
+def cmd_tune(args, store: Store) -> int:
+    from .tune import tune
+
+    kind, fixed = _search_parameters(args)
+    if args.save:
+        store.path(args.save)
+        if store.exists(args.save) and not args.overwrite:
+            raise StoreError(f"a model named {args.save!r} already exists; use --overwrite or another name")
+
+    def progress(p):
+        if not (args.quiet or args.json) and p.stage == "trial-done":
+            score = "failed" if p.score is None else f"{p.score:.4f}"
+            best = "none yet" if p.best_score is None else f"{p.best_score:.4f}"
+            print(f"trial {p.trial + 1}/{p.trials}: {score} (best so far {best})", file=sys.stderr)
+
+    result = tune(kind, _data(args), trials=args.trials, score=args.score, seed=0, fixed=fixed,
+                  timeout=args.timeout, progress=progress)
+    if args.save:
+        result.save_best(store, args.save, overwrite=args.overwrite)
+    data = result.to_dict() | {"saved": args.save}
+    lines = [f"defaults: {result.score} {result.default_score:.4f}",
+             f"best (trial {data['best_trial']}): {result.best_score:.4f}, gain {result.gain:+.4f}",
+             "best parameters: " + ", ".join(f"{k}={v}" for k, v in result.best_params.items())]
+    if args.save:
+        lines.append(f"saved the best model as {args.save!r}")
+    _out(args, data, lines)
     return 0
 
 

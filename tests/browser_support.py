@@ -160,17 +160,25 @@ def open_browser(playwright):
 
 
 # -- page helpers -----------------------------------------------------------------------------------------
-def wait_idle(page, timeout: float = 120.0, settle: float = 0.3) -> None:
+def wait_idle(page, timeout: float = 120.0, settle: float = 0.3) -> float:
     """Wait until the app's script is not running (``stApp``'s ``data-test-script-state``), twice
-    ``settle`` seconds apart, so that a rerun that was just requested has had time to start."""
+    ``settle`` seconds apart, so that a rerun that was just requested has had time to start.
+
+    Returns the ``time.monotonic()`` at which the script was first seen stopped (the settling is
+    not counted), for timings.
+    """
     deadline = time.monotonic() + timeout
-    calm = 0
+    calm, since = 0, None
     while time.monotonic() < deadline:
         state = page.evaluate("() => document.querySelector('[data-testid=stApp]')"
                               "?.getAttribute('data-test-script-state') || null")
-        calm = calm + 1 if state == "notRunning" else 0
+        now = time.monotonic()
+        if state == "notRunning":
+            calm, since = calm + 1, since or now
+        else:
+            calm, since = 0, None
         if calm >= 2:
-            return
+            return since
         time.sleep(settle)
     raise AssertionError(f"the app still runs its script after {timeout:.0f} s")
 

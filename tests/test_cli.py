@@ -142,3 +142,54 @@ def test_every_command_is_in_the_readme():
     commands = parser._subparsers._group_actions[0].choices
     for name in commands:
         assert f"python -m embedviz {name}" in readme, f"the README does not document '{name}'"
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory):
+    """600 Shakespeare speeches with their genre, shuffled."""
+    import csv
+    import gzip
+    import random
+
+    from embedviz.settings import DATA_DIR
+
+    with gzip.open(DATA_DIR / "shakespeare.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        rows = [row for row in csv.DictReader(f) if len(row["text"]) > 40]
+    random.Random(0).shuffle(rows)
+    path = tmp_path_factory.mktemp("labelled") / "plays.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows[:600])
+    return path
+
+
+def test_train_torch_classifier_and_sgns(labelled, home, capsys):
+    code, out, err = run_main(capsys, "train", labelled, "--algo", "torch-classifier", "--label-column", "genre",
+                              "--dim", 16, "--epochs", 2, "--name", "genre", "--json")
+    assert code == 0, err
+    meta = json.loads(out)
+    assert meta["trainer"] == "torch-classifier" and meta["dim"] == 16
+    assert (Store(home).path("genre") / "classifier.npz").is_file()
+    code, out, err = run_main(capsys, "train", labelled, "--algo", "torch-sgns", "--dim", 16, "--epochs", 1,
+                              "--min-count", 2, "--name", "sg", "--json")
+    assert code == 0, err
+    assert json.loads(out)["trainer"] == "torch-sgns"
+    code, out, err = run_main(capsys, "train", labelled, "--algo", "torch-classifier")
+    assert code == 1 and "needs --label-column" in err and err.count("\n") == 1
+
+
+def test_curve_and_tune_commands(labelled, home, capsys):
+    code, out, err = run_main(capsys, "curve", labelled, "--dim", 10, "--epochs", 1, "--min-count", 2,
+                              "--fractions", "0.5,1", "--score", "wordsim353", "--json")
+    assert code == 0, err
+    curve = json.loads(out)
+    assert [p["fraction"] for p in curve["points"]] == [0.5, 1.0] and curve["reading"]
+    code, out, err = run_main(capsys, "tune", labelled, "--trials", 2, "--dim", 10, "--epochs", 1,
+                              "--min-count", 2, "--score", "wordsim353", "--save", "tuned", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert len(result["trials"]) == 2 and result["best_score"] >= result["default_score"]
+    assert Store(home).exists("tuned")
+    code, out, err = run_main(capsys, "curve", labelled, "--fractions", "0.5,0.2")
+    assert code == 1 and "strictly increasing" in err

@@ -1,0 +1,443 @@
+"""Learning curves against data: the same model retrained on growing shares of the corpus.
+
+A learning curve answers "would more data help?". Each point retrains the model on a fraction of
+the data (default 10%, 25%, 50%, 100%) and scores it the same way:
+
+- word vectors (gensim Word2Vec / FastText): on a benchmark. The subsets are nested (each holds the
+  smaller ones): the first documents of the corpus, or a seeded random choice of documents.
+- the classifier (:mod:`embedviz.classifier`): accuracy on the validation part, which never changes
+  with the fraction (only the training part shrinks), with the training accuracy of the same epoch
+  beside it, so that the gap between them shows overfitting (variance) against underfitting (bias).
+
+Benchmark coverage grows with data: a small corpus knows few of the benchmark's words. A score
+computed on the covered questions only compares a model that answers 100 easy questions with one
+that answers 2,000; so every word-vector score here is over the *whole* benchmark
+(see :data:`SCORES`), and the accuracy on covered questions and the coverage are kept beside it.
+
+>>> curve = learning_curve("data/shakespeare.csv.gz", "word2vec", parameters={"epochs": 5})  # doctest: +SKIP
+>>> curve.reading()                                                                       # doctest: +SKIP
+'still rising: ...'
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .corpus import Corpus
+from .errors import CorpusError, ParameterError
+from .tokenizer import split_sentences, tokenize
+from .train import TrainingParameters, train
+
+GENSIM_KINDS = ("word2vec", "fasttext")
+KINDS = (*GENSIM_KINDS, "classifier")
+DEFAULT_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
+SAMPLINGS = ("first", "random")
+
+#: Every score is "higher is better" and comparable across corpus sizes.
+SCORES = {
+    "analogies": "Google analogies (3CosAdd): correct answers over ALL 19,544 questions "
+                 "(an unanswerable question counts as wrong)",
+    "wordsim353": "WordSim-353: Spearman correlation on the covered pairs times their share of ALL "
+                  "353 pairs (an unscorable pair adds nothing)",
+    "simlex999": "SimLex-999: Spearman correlation on the covered pairs times their share of ALL "
+                 "999 pairs (an unscorable pair adds nothing)",
+    "val_accuracy": "classifier accuracy on the validation part",
+}
+WORD_SCORES = ("analogies", "wordsim353", "simlex999")
+CLASSIFIER_SCORES = ("val_accuracy",)
+
+# -- the reading rule (see read_curve) -------------------------------------------------------------
+#: The last doubling of data must gain at least this share of the curve's whole range...
+RISING_SHARE = 0.25
+#: ...and at least this much in score units (accuracy, Spearman) per doubling: below, it is noise.
+MIN_GAIN = 0.005
+#: Training accuracy above validation accuracy by more than this: overfitting.
+OVERFIT_GAP = 0.10
+VERDICTS = ("rising", "flat", "overfitting", "no signal", "too few points")
+
+
+def default_score(kind: str) -> str:
+    return "val_accuracy" if kind == "classifier" else "analogies"
+
+
+def check_kind_and_score(kind, score) -> str:
+    """Validate ``kind`` and ``score`` together; return the score (its default when None)."""
+    if kind not in KINDS:
+        raise ParameterError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    if score is None:
+        return default_score(kind)
+    allowed = CLASSIFIER_SCORES if kind == "classifier" else WORD_SCORES
+    if score not in allowed:
+        raise ParameterError(f"unknown score {score!r} for {kind}: use one of {', '.join(allowed)}")
+    return score
+
+
+# -- scoring word vectors ----------------------------------------------------------------------------
+def score_vectors(vectors, score: str = "analogies") -> tuple[float, dict]:
+    """The comparable score of word vectors on a benchmark, and the usual figures beside it.
+
+    ``analogies``: correct / all questions, with ``accuracy`` (on covered questions, gensim's
+    figure) and ``coverage``: that is accuracy x coverage. ``wordsim353`` / ``simlex999``: likewise
+    Spearman on the covered pairs (gensim's figure, kept as ``spearman``) x the share of pairs
+    covered, with ``oov_ratio`` (percent) beside it. Filling unknown pairs with cosine 0 instead
+    was tried and rejected: the covered pairs then rank above all others whatever their quality.
+    """
+    from .evaluation import BENCHMARKS, evaluate_analogies
+
+    if score == "analogies":
+        result = evaluate_analogies(vectors, method="add")
+        value = result.correct / result.questions if result.questions else 0.0
+        return value, {"accuracy": result.accuracy, "coverage": result.coverage,
+                       "correct": result.correct, "answered": result.total, "questions": result.questions}
+    if score in ("wordsim353", "simlex999"):
+        return _pairs_score(vectors, BENCHMARKS[score][1], score)
+    raise ParameterError(f"unknown word-vector score {score!r}: use one of {', '.join(WORD_SCORES)}")
+
+
+def _pairs_score(vectors, path, name) -> tuple[float, dict]:
+    from .evaluation import evaluate_pairs
+
+    covered = evaluate_pairs(vectors, path, name)
+    coverage = covered.covered / covered.pairs if covered.pairs else 0.0
+    # Like correct / questions for analogies (= accuracy x coverage): a pair the model cannot score
+    # adds nothing, so a model is not rewarded for being judged on fewer, easier pairs.
+    value = (covered.spearman or 0.0) * coverage
+    return value, {"spearman": covered.spearman, "coverage": coverage, "oov_ratio": covered.oov_ratio,
+                   "covered": covered.covered, "pairs": covered.pairs}
+
+
+# -- a corpus read once, trained on in parts ---------------------------------------------------------
+class TokenisedCorpus:
+    """A corpus tokenised once into a temporary file (one sentence per line), for retraining on parts.
+
+    Reading and tokenising is a large share of a small training; a learning curve or a search
+    trains many times on the same text, so it is done once here. Use as a context manager (the
+    temporary file is removed on exit). :meth:`subset` gives a corpus that :func:`train` accepts.
+    """
+
+    def __init__(self, corpus: Corpus):
+        self.source = corpus
+        self._folder = tempfile.TemporaryDirectory(prefix="embedviz-curve-")
+        self.path = Path(self._folder.name) / "sentences.txt"
+        sentence_counts, token_counts = [], []
+        phraser = corpus.phraser() if corpus.phrases else None
+        with open(self.path, "w", encoding="utf-8") as f:
+            for document in corpus.documents():
+                n_sentences = n_tokens = 0
+                for sentence in split_sentences(document.text):
+                    tokens = tokenize(sentence, corpus.tokenizer)
+                    if not tokens:
+                        continue
+                    if phraser is not None:
+                        tokens = phraser[tokens]
+                    f.write(" ".join(tokens))
+                    f.write("\n")
+                    n_sentences += 1
+                    n_tokens += len(tokens)
+                sentence_counts.append(n_sentences)
+                token_counts.append(n_tokens)
+        self.sentence_counts = np.asarray(sentence_counts, dtype=np.int64)
+        self.token_counts = np.asarray(token_counts, dtype=np.int64)
+        if not self.token_counts.sum():
+            raise CorpusError("the corpus has no words to train on (after tokenisation)")
+        self.description = corpus.describe()
+
+    @property
+    def documents(self) -> int:
+        return len(self.sentence_counts)
+
+    def __enter__(self) -> "TokenisedCorpus":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._folder.cleanup()
+
+    def selection(self, fraction: float, sampling: str = "first", seed: int = 0) -> np.ndarray:
+        """A boolean mask of the documents in the ``fraction`` subset (at least one document).
+
+        The same ``sampling`` and ``seed`` give nested subsets: the first k documents, or the first
+        k of one seeded permutation.
+        """
+        n = self.documents
+        k = min(n, max(1, int(round(fraction * n))))
+        mask = np.zeros(n, dtype=bool)
+        if sampling == "first":
+            mask[:k] = True
+        else:
+            mask[np.random.default_rng(seed).permutation(n)[:k]] = True
+        return mask
+
+    def subset(self, fraction: float = 1.0, sampling: str = "first", seed: int = 0) -> "CorpusPart":
+        return CorpusPart(self, self.selection(fraction, sampling, seed), fraction, sampling, seed)
+
+
+class CorpusPart:
+    """Some documents of a :class:`TokenisedCorpus`, in corpus order; duck-types :class:`Corpus`."""
+
+    def __init__(self, whole: TokenisedCorpus, mask: np.ndarray, fraction: float, sampling: str, seed: int):
+        self.whole, self.mask = whole, mask
+        self.fraction, self.sampling, self.seed = fraction, sampling, seed
+        self.documents = int(mask.sum())
+        self.tokens = int(whole.token_counts[mask].sum())
+
+    def sentences(self):
+        with open(self.whole.path, encoding="utf-8") as f:
+            for keep, count in zip(self.mask, self.whole.sentence_counts):
+                for _ in range(count):
+                    line = f.readline()
+                    if keep:
+                        yield line.split()
+
+    __iter__ = sentences
+
+    def describe(self) -> dict:
+        part = {"fraction": self.fraction, "documents": self.documents, "of_documents": self.whole.documents}
+        if self.fraction < 1:
+            part.update(sampling=self.sampling, seed=self.seed)
+        return {**self.whole.description, "part": part}
+
+
+# -- the curve -----------------------------------------------------------------------------------------
+@dataclass
+class CurvePoint:
+    fraction: float
+    documents: int             # documents trained on (the classifier: its training part)
+    tokens: int | None         # tokens trained on
+    score: float | None        # the comparable score (see SCORES)
+    train_score: float | None  # the classifier's training accuracy at its best epoch; None elsewhere
+    seconds: float
+    details: dict = field(default_factory=dict)  # coverage, accuracy on covered questions, ...
+
+
+@dataclass
+class CurveProgress:
+    """A report of a running curve: ``started`` (a point's training begins), ``point`` (scored), ``done``."""
+
+    stage: str
+    index: int                 # the point, from 0
+    points: int
+    fraction: float | None
+    elapsed: float
+    point: CurvePoint | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class LearningCurve:
+    kind: str
+    score: str
+    points: list[CurvePoint]
+    parameters: dict
+    sampling: str = "first"
+    seed: int = 0
+    seconds: float = 0.0
+
+    def verdict(self) -> str:
+        """One of :data:`VERDICTS`; see :func:`read_curve`."""
+        return read_curve(self.points)[0]
+
+    def reading(self) -> str:
+        """The curve in plain words: more data, a better model, or regularisation. See :func:`read_curve`."""
+        return read_curve(self.points)[1]
+
+    def to_dict(self) -> dict:
+        verdict, reading = read_curve(self.points)
+        return {"kind": self.kind, "score": self.score, "score_meaning": SCORES[self.score],
+                "parameters": self.parameters, "sampling": self.sampling, "seed": self.seed,
+                "seconds": self.seconds, "points": [asdict(p) for p in self.points],
+                "verdict": verdict, "reading": reading}
+
+
+def read_curve(points) -> tuple[str, str]:
+    """The verdict and plain-words reading of a learning curve (points sorted by fraction).
+
+    The rule, on the points that have a score:
+
+    1. fewer than 2 points: "too few points".
+    2. every score within :data:`MIN_GAIN` of 0: "no signal" (the benchmark cannot judge the model).
+    3. the last step's gain per doubling of data, ``g = (s[-1] - s[-2]) / log2(f[-1] / f[-2])``, is
+       "still rising" when ``g >= MIN_GAIN`` and ``g >= RISING_SHARE * (max(s) - min(s))``;
+       otherwise "flat". A curve that is a straight line on the log-x axis over 0.1..1 gives
+       a share of 1/log2(10) = 0.30: still rising. One that has levelled off gives much less.
+    4. with training scores (the classifier): if the last point's training score exceeds its
+       validation score by more than :data:`OVERFIT_GAP`, the verdict is "overfitting", whatever
+       the slope (the reading says whether more data would also help).
+
+    Accepts :class:`CurvePoint` objects or their dicts.
+    """
+    rows = [p if isinstance(p, dict) else asdict(p) for p in points]
+    rows = sorted((r for r in rows if r.get("score") is not None), key=lambda r: r["fraction"])
+    if len(rows) < 2:
+        return "too few points", "too few points to read a trend: at least two scored sizes are needed"
+    f = [float(r["fraction"]) for r in rows]
+    s = [float(r["score"]) for r in rows]
+    if max(abs(v) for v in s) < MIN_GAIN:
+        return "no signal", ("no signal: the score is about zero at every size, so this benchmark cannot "
+                             "judge these models (too few of its words in the corpus, or too little text)")
+    span = max(s) - min(s)
+    gain = (s[-1] - s[-2]) / math.log2(f[-1] / f[-2]) if f[-1] > f[-2] else 0.0
+    share = gain / span if span > 0 else 0.0
+    rising = gain >= MIN_GAIN and gain >= RISING_SHARE * span
+    slope = (f"the last doubling of the data gained {gain:+.3f} ({share:.0%} of the curve's whole range "
+             f"of {span:.3f})")
+    train_score = rows[-1].get("train_score")
+    if train_score is not None:
+        gap = float(train_score) - s[-1]
+        if gap > OVERFIT_GAP:
+            more = ("; the curve is still rising, so more data should help too" if rising
+                    else "; the curve is flat, so more of the same data would help little")
+            return "overfitting", (f"overfitting: training accuracy {train_score:.1%} against validation "
+                                   f"{s[-1]:.1%} (a gap of {gap:.1%}); regularise (more dropout, weight decay) "
+                                   f"or add data{more}")
+    if rising:
+        return "rising", f"still rising: {slope}; more data should help"
+    bias = ""
+    if train_score is not None:
+        bias = (f"; training and validation accuracy agree ({train_score:.1%} vs {s[-1]:.1%}), so the "
+                "model underfits (high bias): give it more capacity")
+    return "flat", (f"flat: {slope}; a better model (other hyperparameters or architecture), not more "
+                    f"data{bias}")
+
+
+def check_fractions(fractions) -> list[float]:
+    try:
+        values = [float(f) for f in fractions]
+    except (TypeError, ValueError):
+        raise ParameterError(f"fractions must be numbers in (0, 1], not {fractions!r}") from None
+    if not values:
+        raise ParameterError("give at least one fraction of the data, e.g. 0.1,0.25,0.5,1")
+    for value in values:
+        if not (0 < value <= 1):
+            raise ParameterError(f"each fraction must be in (0, 1], not {value!r}")
+    if any(b <= a for a, b in zip(values, values[1:])):
+        raise ParameterError(f"fractions must be strictly increasing, e.g. 0.1,0.25,0.5,1; got {values}")
+    return values
+
+
+def learning_curve(data, kind: str = "word2vec", *, fractions=DEFAULT_FRACTIONS, score: str | None = None,
+                   parameters=None, sampling: str = "first", seed: int = 0,
+                   progress: Callable[[CurveProgress], None] | None = None) -> LearningCurve:
+    """Retrain on each fraction of ``data`` and score every model alike.
+
+    ``data``: a :class:`Corpus`, a path or a list of paths. ``kind``: ``word2vec``, ``fasttext`` or
+    ``classifier``. ``score``: see :data:`SCORES` (default ``analogies``, or ``val_accuracy`` for the
+    classifier). ``parameters``: :class:`TrainingParameters` / :class:`ClassifierParameters` or a
+    dict of their fields (the classifier needs ``label_column``). ``sampling`` (word vectors):
+    ``first`` documents or a ``random`` choice seeded by ``seed``; the classifier always keeps a
+    seeded, stratified prefix of its training part (its ``fraction``), with validation fixed.
+    ``progress`` receives a :class:`CurveProgress` before and after each point.
+    """
+    score = check_kind_and_score(kind, score)
+    fractions = check_fractions(fractions)
+    if sampling not in SAMPLINGS:
+        raise ParameterError(f"unknown sampling {sampling!r}: use one of {', '.join(SAMPLINGS)}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a whole number >= 0, not {seed!r}")
+    report = progress or (lambda p: None)
+    start = time.perf_counter()
+    if kind == "classifier":
+        params = classifier_parameters(parameters)
+        points = _classifier_points(data, params, fractions, report, start)
+        parameters_dict = params.to_dict()
+    else:
+        params = gensim_parameters(kind, parameters)
+        corpus = as_corpus(data)
+        points = _word_points(corpus, params, score, fractions, sampling, seed, report, start)
+        parameters_dict = params.to_dict()
+    elapsed = time.perf_counter() - start
+    report(CurveProgress("done", len(points), len(points), None, elapsed))
+    return LearningCurve(kind, score, points, parameters_dict, sampling, int(seed), elapsed)
+
+
+def as_corpus(data) -> Corpus:
+    if isinstance(data, Corpus):
+        return data
+    if isinstance(data, (str, os.PathLike, list, tuple)):
+        return Corpus(data)
+    raise ParameterError(f"data must be a Corpus or corpus file path(s), not {type(data).__name__}")
+
+
+def gensim_parameters(kind: str, parameters) -> TrainingParameters:
+    if parameters is None:
+        parameters = TrainingParameters()
+    elif isinstance(parameters, dict):
+        parameters = TrainingParameters.from_dict({k: v for k, v in parameters.items() if k != "algo"})
+    elif not isinstance(parameters, TrainingParameters):
+        raise ParameterError("parameters must be TrainingParameters or a dict of its fields")
+    return TrainingParameters(**{**parameters.__dict__, "algo": kind}).validate()
+
+
+def classifier_parameters(parameters):
+    from .classifier import ClassifierParameters
+
+    if parameters is None:
+        parameters = {}
+    if isinstance(parameters, dict):
+        # The TF-IDF baseline is not part of a curve or a search; it only costs time there.
+        parameters = ClassifierParameters.from_dict({"baseline": False, **parameters})
+    elif not isinstance(parameters, ClassifierParameters):
+        raise ParameterError("parameters must be ClassifierParameters or a dict of its fields")
+    return parameters.validate()
+
+
+def _word_points(corpus, params, score, fractions, sampling, seed, report, start) -> list[CurvePoint]:
+    points = []
+    with TokenisedCorpus(corpus) as whole:
+        for index, fraction in enumerate(fractions):
+            report(CurveProgress("started", index, len(fractions), fraction, time.perf_counter() - start))
+            t0 = time.perf_counter()
+            part = whole.subset(fraction, sampling, seed)
+            try:
+                result = train(part, params)
+                value, details = score_vectors(result.vectors, score)
+                details["vocabulary"] = len(result.vectors)
+            except CorpusError as exc:
+                # Too little text at the smallest fractions (nothing reaches min_count) is a point
+                # without a score, not the end of the curve.
+                value, details = None, {"error": str(exc)}
+            point = CurvePoint(fraction, part.documents, part.tokens, value, None,
+                               time.perf_counter() - t0, details)
+            points.append(point)
+            report(CurveProgress("point", index, len(fractions), fraction, time.perf_counter() - start, point))
+    return points
+
+
+def classifier_score(result) -> tuple[float, float | None, dict]:
+    """Validation accuracy, the training accuracy of the same (best) epoch, and details of a result."""
+    best = result.history[result.best_epoch - 1] if result.history else None
+    details = {"val_loss": result.val_loss, "test_accuracy": result.test_accuracy,
+               "best_epoch": result.best_epoch, "epochs_run": len(result.history),
+               "train_loss": best.loss if best else None}
+    return result.val_accuracy, (best.accuracy if best else None), details
+
+
+def _classifier_points(data, params, fractions, report, start) -> list[CurvePoint]:
+    from .classifier import train_classifier
+
+    paths = data if isinstance(data, Corpus) else as_corpus(data).paths
+    points = []
+    for index, fraction in enumerate(fractions):
+        report(CurveProgress("started", index, len(fractions), fraction, time.perf_counter() - start))
+        t0 = time.perf_counter()
+        result = train_classifier(paths, type(params)(**{**params.__dict__, "fraction": fraction}))
+        value, train_value, details = classifier_score(result)
+        split = result.corpus.get("split", {})
+        details["validation_documents"] = split.get("validation")
+        point = CurvePoint(fraction, int(split.get("train", 0)), None, value, train_value,
+                           time.perf_counter() - t0, details)
+        points.append(point)
+        report(CurveProgress("point", index, len(fractions), fraction, time.perf_counter() - start, point))
+    return points

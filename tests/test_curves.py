@@ -1,0 +1,178 @@
+"""Learning curves: nested subsets, the points, the reading rule, the figure and bad input."""
+
+import csv
+import gzip
+import json
+import random
+
+import pytest
+
+from embedviz.corpus import Corpus
+from embedviz.curves import (CurvePoint, LearningCurve, TokenisedCorpus, learning_curve, read_curve,
+                             score_vectors)
+from embedviz.errors import ParameterError
+from embedviz.improve_figures import epochs_figure, learning_curve_figure
+from embedviz.settings import DATA_DIR
+from embedviz.train import Progress
+
+TINY = {"dim": 20, "epochs": 2, "workers": 1}
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory):
+    """The first 3,000 verses of the KJV (about 77k words)."""
+    path = tmp_path_factory.mktemp("tiny") / "kjv3000.csv"
+    with gzip.open(DATA_DIR / "kjv.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        rows = [row for _, row in zip(range(3000), csv.DictReader(f))]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="session")
+def labelled_corpus(tmp_path_factory):
+    """300 short synthetic documents of three topics, each told by its own words."""
+    rng = random.Random(0)
+    topics = {"sport": "ball goal team match score player win run field coach".split(),
+              "food": "bread cheese apple soup cook eat taste dinner salt sugar".split(),
+              "music": "song sing guitar piano band note melody drum choir tune".split()}
+    filler = "the a of and to in is it was with".split()
+    path = tmp_path_factory.mktemp("labelled") / "topics.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "topic"])
+        for _ in range(300):
+            topic = rng.choice(sorted(topics))
+            words = [rng.choice(topics[topic]) if rng.random() < 0.5 else rng.choice(filler) for _ in range(12)]
+            writer.writerow([" ".join(words), topic])
+    return path
+
+
+def test_word_vector_curve(tiny_corpus):
+    reports = []
+    curve = learning_curve(tiny_corpus, "word2vec", parameters=TINY, progress=reports.append)
+    assert [p.fraction for p in curve.points] == [0.1, 0.25, 0.5, 1.0]
+    documents = [p.documents for p in curve.points]
+    assert documents == [300, 750, 1500, 3000]
+    tokens = [p.tokens for p in curve.points]
+    assert tokens == sorted(tokens) and tokens[0] > 0
+    for point in curve.points:
+        assert point.score is not None and 0 <= point.score <= 1
+        assert point.details["questions"] == 19544
+        # the comparable score is accuracy x coverage: correct over all questions
+        assert point.score == pytest.approx(point.details["correct"] / 19544)
+    coverage = [p.details["coverage"] for p in curve.points]
+    assert coverage == sorted(coverage) and coverage[-1] > coverage[0]
+    assert [r.stage for r in reports] == ["started", "point"] * 4 + ["done"]
+    summary = json.loads(json.dumps(curve.to_dict()))
+    assert summary["verdict"] in ("rising", "flat", "no signal")
+    assert summary["reading"] == curve.reading()
+    assert summary["parameters"]["dim"] == 20 and summary["parameters"]["algo"] == "word2vec"
+    figure = learning_curve_figure(summary)
+    assert [t.name for t in figure.data] == ["analogy accuracy (all questions)", "coverage"]
+    assert figure.layout.xaxis.type == "log"
+
+
+@pytest.mark.parametrize("sampling", ["first", "random"])
+def test_subsets_are_nested(tiny_corpus, sampling):
+    with TokenisedCorpus(Corpus(tiny_corpus)) as whole:
+        masks = [whole.selection(f, sampling, seed=3) for f in (0.1, 0.25, 0.5, 1.0)]
+        for small, large in zip(masks, masks[1:]):
+            assert small.sum() < large.sum()
+            assert not (small & ~large).any()
+        assert (whole.selection(0.25, sampling, seed=3) == masks[1]).all()
+        part = whole.subset(0.1, sampling, seed=3)
+        assert part.documents == 300 and sum(len(s) for s in part.sentences()) == part.tokens
+    if sampling == "random":
+        assert not masks[0][300:].all() and masks[0][300:].any()  # not just the first verses
+
+
+def test_pairs_score_is_spearman_times_coverage(demo_vectors):
+    value, details = score_vectors(demo_vectors, "wordsim353")
+    assert details["spearman"] is not None
+    assert value == pytest.approx(details["spearman"] * details["covered"] / details["pairs"])
+
+
+def _points(scores, train=None, fractions=(0.1, 0.25, 0.5, 1.0)):
+    train = train or [None] * len(scores)
+    return [CurvePoint(f, int(1000 * f), None, s, t, 1.0) for f, s, t in zip(fractions, scores, train)]
+
+
+def test_reading_rising():
+    verdict, text = read_curve(_points([0.10, 0.20, 0.30, 0.40]))
+    assert verdict == "rising" and text.startswith("still rising") and "more data should help" in text
+
+
+def test_reading_flat():
+    verdict, text = read_curve(_points([0.10, 0.30, 0.36, 0.37]))
+    assert verdict == "flat" and "a better model" in text and "not more data" in text
+
+
+def test_reading_overfitting():
+    verdict, text = read_curve(_points([0.50, 0.60, 0.66, 0.68], train=[1.0, 0.99, 0.98, 0.97]))
+    assert verdict == "overfitting"
+    assert "regularise" in text and "dropout" in text and "weight decay" in text
+
+
+def test_reading_flat_with_small_gap_says_bias():
+    verdict, text = read_curve(_points([0.50, 0.60, 0.62, 0.62], train=[0.65, 0.64, 0.64, 0.65]))
+    assert verdict == "flat" and "high bias" in text
+
+
+def test_reading_no_signal_and_too_few_points():
+    assert read_curve(_points([0.0, 0.0, 0.001, 0.0]))[0] == "no signal"
+    assert read_curve(_points([0.3]))[0] == "too few points"
+    assert read_curve(_points([None, None, None, 0.4]))[0] == "too few points"
+    curve = LearningCurve("word2vec", "analogies", _points([0.1, 0.2]), {})
+    assert curve.verdict() == "rising"  # two points, all of the range in the last step
+
+
+def test_classifier_curve(labelled_corpus):
+    curve = learning_curve(labelled_corpus, "classifier", fractions=[0.5, 1.0],
+                           parameters={"label_column": "topic", "dim": 16, "epochs": 2, "lr": 0.01})
+    assert curve.score == "val_accuracy"
+    small, large = curve.points
+    assert 0 < small.documents < large.documents
+    assert small.details["validation_documents"] == large.details["validation_documents"] > 0
+    for point in curve.points:
+        assert 0 <= point.score <= 1 and 0 <= point.train_score <= 1
+    summary = json.loads(json.dumps(curve.to_dict()))
+    assert summary["parameters"]["baseline"] is False
+    figure = learning_curve_figure(curve)
+    assert [t.name for t in figure.data] == ["validation", "training"]
+
+
+def test_epochs_figure():
+    history = [Progress("training", epoch=i, epochs=3, loss=1 / i, val_loss=1.2 / i, accuracy=0.5 + i / 10,
+                        val_accuracy=0.4 + i / 10) for i in (1, 2, 3)]
+    figure = epochs_figure([Progress("reading")] + history)
+    assert [t.name for t in figure.data] == ["training loss", "validation loss", "training accuracy",
+                                             "validation accuracy"]
+    assert list(figure.data[0].x) == [1, 2, 3]
+    word2vec = epochs_figure([{"epoch": 1, "loss": 5.0}, {"epoch": 2, "loss": 4.0}])
+    assert [t.name for t in word2vec.data] == ["training loss"]
+    assert any(a.text.startswith("waiting") for a in epochs_figure([]).layout.annotations)
+
+
+@pytest.mark.parametrize("fractions, message", [
+    ([0, 0.5], "in (0, 1]"), ([0.5, 1.5], "in (0, 1]"), ([0.5, 0.25, 1], "strictly increasing"),
+    ([0.5, 0.5], "strictly increasing"), ([], "at least one"), (["half"], "numbers"),
+])
+def test_bad_fractions(tiny_corpus, fractions, message):
+    with pytest.raises(ParameterError, match=message.replace("(", r"\(").replace("]", r"\]")):
+        learning_curve(tiny_corpus, fractions=fractions)
+
+
+def test_bad_kind_score_sampling(tiny_corpus):
+    with pytest.raises(ParameterError, match="unknown kind 'glove'"):
+        learning_curve(tiny_corpus, "glove")
+    with pytest.raises(ParameterError, match="unknown score 'bleu' for word2vec"):
+        learning_curve(tiny_corpus, score="bleu")
+    with pytest.raises(ParameterError, match="unknown score 'analogies' for classifier"):
+        learning_curve(tiny_corpus, "classifier", score="analogies")
+    with pytest.raises(ParameterError, match="unknown sampling"):
+        learning_curve(tiny_corpus, sampling="last")
+    with pytest.raises(ParameterError, match="unknown training parameter 'dimension'"):
+        learning_curve(tiny_corpus, parameters={"dimension": 20})

@@ -1,0 +1,137 @@
+"""Hyperparameter search: defaults as trial 0, seeded proposals, saving the best, figures, bad input."""
+
+import json
+
+import pytest
+
+from embedviz.errors import ParameterError
+from embedviz.improve_figures import importance_figure, tuning_history_figure
+from embedviz.train import TrainingParameters
+from embedviz.tune import ImportanceUnavailable, param_importances, tune
+
+from test_curves import labelled_corpus, tiny_corpus  # noqa: F401 (fixtures)
+
+FIXED = {"dim": 20, "epochs": 2, "workers": 1}  # workers=1: gensim is deterministic, so is the search
+
+
+@pytest.fixture(scope="module")
+def search(tiny_corpus):  # noqa: F811
+    reports = []
+    result = tune("word2vec", tiny_corpus, trials=3, score="wordsim353", seed=7, fixed=FIXED,
+                  progress=reports.append)
+    return result, reports
+
+
+def test_defaults_are_trial_zero_and_never_beaten_by_less(search):
+    result, _ = search
+    assert len(result.trials) == 3 and [t.number for t in result.trials] == [0, 1, 2]
+    defaults = TrainingParameters()
+    assert result.trials[0].params == {name: getattr(defaults, name)
+                                       for name in ("window", "negative", "sample", "sg")}
+    assert set(result.space) == {"window", "negative", "sample", "sg"}  # dim and epochs were fixed
+    assert all(t.state == "complete" and t.seconds > 0 for t in result.trials)
+    assert result.best_score >= result.default_score and result.gain >= 0
+    assert result.parameters["dim"] == 20 and result.parameters["min_count"] == 5
+    summary = json.loads(json.dumps(result.to_dict()))
+    assert summary["default_score"] == result.trials[0].score
+    assert summary["best_params"] == result.best_params
+    assert [t["default"] for t in summary["trials"]] == [True, False, False]
+
+
+def test_progress_reports(search):
+    _, reports = search
+    stages = [r.stage for r in reports if r.stage != "training"]
+    assert stages == ["trial", "trial-done"] * 3 + ["done"]
+    epochs = [r for r in reports if r.stage == "training"]
+    assert len(epochs) == 3 * 2 and epochs[0].epochs == 2
+    done = reports[-1]
+    assert done.best_score >= done.default_score and done.trials == 3
+    json.dumps([r.to_dict() for r in reports])
+
+
+def test_same_seed_same_search(search, tiny_corpus):  # noqa: F811
+    result, _ = search
+    again = tune("word2vec", tiny_corpus, trials=3, score="wordsim353", seed=7, fixed=FIXED)
+    assert [t.params for t in again.trials] == [t.params for t in result.trials]
+    assert [t.score for t in again.trials] == [t.score for t in result.trials]
+
+
+def test_save_best(search, store):
+    result, _ = search
+    path = result.save_best(store, "tuned")
+    vectors = store.load("tuned")
+    assert len(vectors) == len(result.best_model.vectors) and vectors.dim == 20
+    meta = store.meta("tuned")
+    assert meta["tuning"]["best_score"] == result.best_score and meta["tuning"]["trials"] == 3
+    assert path.name == "tuned"
+
+
+def test_history_figure(search):
+    result, _ = search
+    figure = tuning_history_figure(result)
+    assert [t.name for t in figure.data] == ["trial score", "best so far"]
+    assert list(figure.data[0].x) == [0, 1, 2]
+    best = list(figure.data[1].y)
+    assert best == sorted(best) and best[-1] == result.best_score
+
+
+def _summary(scores):
+    space = {"window": {"type": "int", "low": 2, "high": 10},
+             "sample": {"type": "float", "low": 1e-5, "high": 1e-2, "log": True}}
+    trials = [{"number": i, "params": {"window": 2 + i, "sample": 1e-4 * (i + 1)}, "score": s,
+               "seconds": 1.0, "state": "complete", "details": {}} for i, s in enumerate(scores)]
+    return {"space": space, "trials": trials, "score": "analogies", "default_score": scores[0]}
+
+
+def test_importance_bars_and_messages():
+    importances = param_importances(_summary([0.1, 0.3, 0.2, 0.5, 0.4]))
+    assert set(importances) == {"window", "sample"}
+    assert sum(importances.values()) == pytest.approx(1.0)
+    figure = importance_figure(_summary([0.1, 0.3, 0.2, 0.5, 0.4]))
+    assert [t.type for t in figure.data] == ["bar"]
+    with pytest.raises(ImportanceUnavailable, match="at least 2 completed trials"):
+        param_importances(_summary([0.1]))
+    figure = importance_figure(_summary([0.1]))
+    assert not figure.data and "at least 2 completed trials" in figure.layout.annotations[0].text
+    assert "scored the same" in importance_figure(_summary([0.2, 0.2, 0.2])).layout.annotations[0].text
+
+
+def test_timeout_keeps_the_defaults(tiny_corpus):  # noqa: F811
+    result = tune("word2vec", tiny_corpus, trials=5, fixed=FIXED, timeout=1e-6)
+    assert len(result.trials) == 1 and result.stopped.startswith("timeout")
+    assert result.best_score == result.default_score and result.gain == 0
+
+
+def test_classifier_search(labelled_corpus, store):  # noqa: F811
+    fixed = {"label_column": "topic", "epochs": 2, "dim": 16}
+    result = tune("classifier", labelled_corpus, trials=2, seed=0, fixed=fixed)
+    assert result.score == "val_accuracy" and len(result.trials) == 2
+    assert result.trials[0].params["weight_decay"] == 0.0  # the real default, outside the log range
+    assert "dim" not in result.space and "pooling" in result.space
+    assert result.best_score >= result.default_score
+    assert 0 <= result.best.details["test_accuracy"] <= 1
+    result.save_best(store, "topics")
+    assert (store.path("topics") / "classifier.npz").is_file()
+    assert store.load("topics").dim == 16
+    try:  # the default's weight_decay 0 is outside the log range: it must still be readable
+        assert "weight_decay" in param_importances(result.to_dict())
+    except ImportanceUnavailable as exc:
+        assert "scored the same" in str(exc)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(kind="glove"), "unknown kind 'glove'"),
+    (dict(score="bleu"), "unknown score 'bleu'"),
+    (dict(trials=0), "trials must be a whole number from 1"),
+    (dict(trials=2.5), "trials must be a whole number from 1"),
+    (dict(seed=-1), "seed must be"),
+    (dict(timeout=0), "timeout must be"),
+    (dict(fixed={"dimension": 20}), "unknown training parameter 'dimension'"),
+    (dict(fixed={"algo": "fasttext"}), "contradicts kind"),
+    (dict(kind="classifier", score=None), "label_column is required"),
+])
+def test_bad_input(tiny_corpus, kwargs, message):  # noqa: F811
+    arguments = {"kind": "word2vec", "trials": 2, **kwargs}
+    kind = arguments.pop("kind")
+    with pytest.raises(ParameterError, match=message):
+        tune(kind, tiny_corpus, **arguments)
