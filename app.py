@@ -15,6 +15,8 @@ pages = [
     st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:", url_path="explore"),
     st.Page("pages/analogies.py", title="Analogies", icon=":material/calculate:", url_path="analogies"),
     st.Page("pages/evaluate.py", title="Evaluate", icon=":material/grading:", url_path="evaluate"),
+    st.Page("pages/improve.py", title="Improve", icon=":material/tune:", url_path="improve"),
+    st.Page("pages/embeddings.py", title="Embeddings explained", icon=":material/school:", url_path="embeddings"),
     st.Page("pages/models.py", title="Models", icon=":material/inventory_2:", url_path="models"),
 ]
 page = st.navigation(pages)

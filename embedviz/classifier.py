@@ -398,6 +398,8 @@ def _fit(model, split: Split, vocabulary, params, augmenter, report, start) -> d
         elif epoch - best[1] >= params.patience:
             break
     stopped_early = len(history) < params.epochs
+    if best[1] == 0:  # the validation loss was never a number (diverged): keep the last weights
+        best = (history[-1].val_loss, len(history), None)
     if best[2] is not None:
         model.load_state_dict(best[2])
     best_item = history[best[1] - 1]

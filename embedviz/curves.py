@@ -57,8 +57,10 @@ CLASSIFIER_SCORES = ("val_accuracy",)
 # -- the reading rule (see read_curve) -------------------------------------------------------------
 #: The last doubling of data must gain at least this share of the curve's whole range...
 RISING_SHARE = 0.25
-#: ...and at least this much in score units (accuracy, Spearman) per doubling: below, it is noise.
-MIN_GAIN = 0.005
+#: ...and at least this much in score units (accuracy, Spearman) per doubling, or the standard
+#: error of the last score where it is known (an accuracy over n questions or validation documents:
+#: sqrt(s(1-s)/n)), whichever is larger: below that it may be noise.
+MIN_GAIN = 0.002
 #: Training accuracy above validation accuracy by more than this: overfitting.
 OVERFIT_GAP = 0.10
 VERDICTS = ("rising", "flat", "overfitting", "no signal", "too few points")
@@ -87,8 +89,9 @@ def score_vectors(vectors, score: str = "analogies") -> tuple[float, dict]:
     ``analogies``: correct / all questions, with ``accuracy`` (on covered questions, gensim's
     figure) and ``coverage``: that is accuracy x coverage. ``wordsim353`` / ``simlex999``: likewise
     Spearman on the covered pairs (gensim's figure, kept as ``spearman``) x the share of pairs
-    covered, with ``oov_ratio`` (percent) beside it. Filling unknown pairs with cosine 0 instead
-    was tried and rejected: the covered pairs then rank above all others whatever their quality.
+    covered, with ``oov_ratio`` (percent) beside it. (Scoring an unknown pair as cosine 0 would not
+    do: word2vec cosines are mostly positive, so covered pairs would outrank all the others whatever
+    the vectors' quality.)
     """
     from .evaluation import BENCHMARKS, evaluate_analogies
 
@@ -269,9 +272,11 @@ def read_curve(points) -> tuple[str, str]:
     1. fewer than 2 points: "too few points".
     2. every score within :data:`MIN_GAIN` of 0: "no signal" (the benchmark cannot judge the model).
     3. the last step's gain per doubling of data, ``g = (s[-1] - s[-2]) / log2(f[-1] / f[-2])``, is
-       "still rising" when ``g >= MIN_GAIN`` and ``g >= RISING_SHARE * (max(s) - min(s))``;
-       otherwise "flat". A curve that is a straight line on the log-x axis over 0.1..1 gives
-       a share of 1/log2(10) = 0.30: still rising. One that has levelled off gives much less.
+       "still rising" when ``g >= RISING_SHARE * (max(s) - min(s))`` and ``g`` is above the noise:
+       ``max(MIN_GAIN, sqrt(s(1-s)/n))`` with ``n`` the questions (analogies) or validation
+       documents (classifier) of the last point; otherwise "flat". A curve that is a straight line
+       on the log-x axis over 0.1..1 gives a share of 1/log2(10) = 0.30: still rising. One that has
+       levelled off gives much less.
     4. with training scores (the classifier): if the last point's training score exceeds its
        validation score by more than :data:`OVERFIT_GAP`, the verdict is "overfitting", whatever
        the slope (the reading says whether more data would also help).
@@ -290,9 +295,12 @@ def read_curve(points) -> tuple[str, str]:
     span = max(s) - min(s)
     gain = (s[-1] - s[-2]) / math.log2(f[-1] / f[-2]) if f[-1] > f[-2] else 0.0
     share = gain / span if span > 0 else 0.0
-    rising = gain >= MIN_GAIN and gain >= RISING_SHARE * span
-    slope = (f"the last doubling of the data gained {gain:+.3f} ({share:.0%} of the curve's whole range "
-             f"of {span:.3f})")
+    noise = max(MIN_GAIN, _standard_error(rows[-1]))
+    rising = gain >= noise and gain >= RISING_SHARE * span
+    slope = (f"the last doubling of the data gained {gain:+.4f} ({share:.0%} of the curve's whole range "
+             f"of {span:.4f})")
+    if 0 < gain < noise and gain >= RISING_SHARE * span:
+        slope += f", within the noise of about {noise:.4f}"
     train_score = rows[-1].get("train_score")
     if train_score is not None:
         gap = float(train_score) - s[-1]
@@ -310,6 +318,16 @@ def read_curve(points) -> tuple[str, str]:
                 "model underfits (high bias): give it more capacity")
     return "flat", (f"flat: {slope}; a better model (other hyperparameters or architecture), not more "
                     f"data{bias}")
+
+
+def _standard_error(row: dict) -> float:
+    """The binomial standard error of an accuracy over a known number of items, else 0."""
+    details = row.get("details") or {}
+    n = details.get("questions") or details.get("validation_documents")
+    score = float(row["score"])
+    if not n or not 0 <= score <= 1:
+        return 0.0
+    return math.sqrt(score * (1 - score) / n)
 
 
 def check_fractions(fractions) -> list[float]:

@@ -19,6 +19,15 @@ SCORE_LABELS = {
     "val_accuracy": "validation accuracy",
 }
 
+#: A learning curve's verdict (see embedviz.curves.read_curve) in a few words, for a title.
+HEADLINES = {
+    "rising": "still rising, more data should help",
+    "flat": "flat, a better model rather than more data",
+    "overfitting": "overfitting, regularise or add data",
+    "no signal": "no signal on this benchmark",
+    "too few points": "too few points to read",
+}
+
 
 def _as_dict(result) -> dict:
     return result if isinstance(result, dict) else result.to_dict()
@@ -98,13 +107,14 @@ def importance_figure(result, *, seed: int = 0, title: str | None = "Which param
 # -- learning curves -----------------------------------------------------------------------------
 def learning_curve_figure(curve, *, title: str | None = None, height: int = 400) -> go.Figure:
     """Score against the fraction of data (log x); the training score beside it (the classifier),
-    the benchmark coverage on a second axis (word vectors). The title is the curve's reading."""
+    the benchmark coverage on a second axis (word vectors). The default title is the verdict in a
+    few words; the page shows the full ``reading`` beside it."""
     summary = _as_dict(curve)
     points = [p for p in summary["points"] if p.get("score") is not None]
     label = SCORE_LABELS.get(summary["score"], summary["score"])
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     if title is None:
-        title = summary.get("reading")
+        title = "Learning curve: " + HEADLINES.get(summary.get("verdict"), "score against data")
     if not points:
         return _layout(_message(figure, "no scored point yet"), title, height)
     x = [p["fraction"] for p in points]
@@ -129,8 +139,6 @@ def learning_curve_figure(curve, *, title: str | None = None, height: int = 400)
                         ticktext=[f"{f:.0%}" for f in x])
     figure.update_yaxes(title=label, secondary_y=False)
     figure.update_layout(hovermode="x unified")
-    if title:
-        title = dict(text=title, font=dict(size=14))
     return _layout(figure, title, height)
 
 

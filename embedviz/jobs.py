@@ -4,8 +4,9 @@ A page switch, a reload or a closed tab never stops a training; a page only read
 to show its progress. A job is a folder in the store's home::
 
     EMBEDVIZ_HOME/.jobs/<job id>/
-        job.json       the spec, written once: kind "train", corpus (a CorpusSpec dict), training
-                       parameters, target model name, owner (a session id), created time
+        job.json       the spec, written once: kind ("train", "curve" or "tune"), corpus (a
+                       CorpusSpec dict), parameters, target model name, owner (a session id),
+                       created time; the other kinds' fields are in embedviz.job_kinds
         status.json    state, pid, process start time, one-line message, model name, times and a
                        heartbeat; always replaced whole (written beside, then os.replace)
         events.jsonl   one JSON line per progress report of the trainer (reading, vocabulary, one
@@ -13,6 +14,7 @@ to show its progress. A job is a folder in the store's home::
         cancel         present once a cancellation was asked for
         seen           present once the owner was shown the outcome (the app selects a new model once)
         worker.log     the worker's stdout and stderr (a traceback lands here, never on a page)
+        result.json    a learning curve's or a search's result (``to_dict()``), written before ``done``
 
 States: ``queued`` (written by :func:`start_training`) -> ``running`` (the worker, with its pid) ->
 ``done`` | ``failed`` | ``cancelled`` (the worker, or :meth:`Job.cancel` if the worker had to be
@@ -60,6 +62,7 @@ EVENTS_FILE = "events.jsonl"
 CANCEL_FILE = "cancel"
 SEEN_FILE = "seen"
 LOG_FILE = "worker.log"
+RESULT_FILE = "result.json"
 
 ACTIVE_STATES = ("queued", "running")
 FINAL_STATES = ("done", "failed", "cancelled", "interrupted")
@@ -186,6 +189,10 @@ class Job:
         """The most recent progress report, or None before the first."""
         events = self.events()
         return events[-1] if events else None
+
+    def result(self) -> dict | None:
+        """``result.json`` of a finished curve or search job, None before (or for a training)."""
+        return _read_json(self.folder / RESULT_FILE)
 
     def log(self, chars: int = 4000) -> str:
         """The end of the worker's log (its stderr: a traceback if it crashed)."""
@@ -351,6 +358,17 @@ def start_training(store: Store, corpus_spec: CorpusSpec | dict, parameters: Tra
     corpus_spec.paths = [str(Path(p).resolve()) for p in corpus_spec.paths]
     corpus_spec.corpus()  # missing files, unknown kinds, bad options: refused now, not in the job
 
+    return launch(store, {"kind": "train", "corpus": corpus_spec.to_dict(),
+                          "parameters": parameters.to_dict()}, name, owner)
+
+
+def launch(store: Store, payload: dict, name: str, owner: str) -> Job:
+    """Write a new job folder (``payload`` plus model, owner, created) and start its worker process.
+
+    The caller has checked ``payload`` (see :func:`start_training`, :mod:`embedviz.job_kinds`);
+    ``name`` may be empty for a job that saves no model (a learning curve).
+    """
+    check_owner(owner)
     prune_jobs(store)  # folders of jobs that ended a month ago
     created = now()
     job_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
@@ -358,15 +376,12 @@ def start_training(store: Store, corpus_spec: CorpusSpec | dict, parameters: Tra
     job = Job(folder)
     try:
         folder.mkdir(parents=True)
-        _write_json(folder / SPEC_FILE, {
-            "kind": "train", "corpus": corpus_spec.to_dict(), "parameters": parameters.to_dict(),
-            "model": name, "owner": owner, "created": created,
-        })
-        job._write_status({"state": "queued", "model": name, "message": "waiting for the training process",
+        _write_json(folder / SPEC_FILE, {**payload, "model": name, "owner": owner, "created": created})
+        job._write_status({"state": "queued", "model": name, "message": "waiting for the worker process",
                            "created": created})
         (folder / EVENTS_FILE).touch()
     except OSError as exc:
-        raise StoreError(f"cannot start the training: {exc.strerror or exc} ({jobs_dir(store)})") from None
+        raise StoreError(f"cannot start the job: {exc.strerror or exc} ({jobs_dir(store)})") from None
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
@@ -376,7 +391,7 @@ def start_training(store: Store, corpus_spec: CorpusSpec | dict, parameters: Tra
                 [sys.executable, "-m", "embedviz.worker", str(folder)], cwd=str(folder), env=env,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     except OSError as exc:
-        message = f"cannot start the training process: {exc.strerror or exc}"
+        message = f"cannot start the worker process: {exc.strerror or exc}"
         job._write_status({"state": "failed", "model": name, "message": message, "created": created,
                            "ended": now()})
         raise StoreError(message) from None

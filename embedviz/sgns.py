@@ -27,9 +27,8 @@ from __future__ import annotations
 import array
 import logging
 import os
-import queue
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from typing import Callable, ClassVar
 
@@ -44,6 +43,7 @@ from .vectors import Vectors
 
 TRAINER = "torch-sgns"
 MAX_SENTENCE = 10_000     # gensim splits longer sentences: windows never cross the cut
+CAP = 16.0
 CHUNK_TOKENS = 100_000    # words turned into pairs at once (~30 MB of pairs and noise words)
 log = logging.getLogger(__name__)
 
@@ -77,12 +77,12 @@ class SGNSParameters:
         _int_range("seed", self.seed, 0, 2**31 - 1)
         if self.threads is not None:
             _int_range("threads", self.threads, 1, 64)
-        if not isinstance(self.sample, (int, float)) or not (0 <= self.sample < 1):
-            raise ParameterError(f"sample must be in [0, 1), not {self.sample!r}")
-        if not isinstance(self.alpha, (int, float)) or not (0 < self.alpha <= 1):
-            raise ParameterError(f"alpha must be in (0, 1], not {self.alpha!r}")
-        if not isinstance(self.min_alpha, (int, float)) or not (0 <= self.min_alpha <= self.alpha):
-            raise ParameterError(f"min_alpha must be in [0, alpha], not {self.min_alpha!r}")
+        for name, value, inside, rule in (
+                ("sample", self.sample, lambda x: 0 <= x < 1, "[0, 1)"),
+                ("alpha", self.alpha, lambda x: 0 < x <= 1, "(0, 1]"),
+                ("min_alpha", self.min_alpha, lambda x: 0 <= x <= self.alpha, "[0, alpha]")):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not inside(value):
+                raise ParameterError(f"{name} must be in {rule}, not {value!r}")
         if not isinstance(self.compile, bool):
             raise ParameterError(f"compile must be true or false, not {self.compile!r}")
         return self
@@ -126,11 +126,6 @@ class EncodedCorpus:
             return np.ones(len(self.words))
         threshold = sample * self.counts.sum()
         return np.minimum((np.sqrt(self.counts / threshold) + 1) * threshold / self.counts, 1.0)
-
-    def noise_table(self) -> np.ndarray:
-        """Cumulative unigram^0.75 distribution: ``searchsorted`` on it draws noise words."""
-        table = np.cumsum(self.counts.astype(np.float64) ** 0.75)
-        return table / table[-1]
 
     def chunks(self, size: int = CHUNK_TOKENS):
         """(start, stop) ranges of about ``size`` ids, cut at sentence ends."""
@@ -191,75 +186,113 @@ def window_pairs(sentences: np.ndarray, window: int, rng: np.random.Generator):
     return np.concatenate(centres), np.concatenate(contexts), reduced
 
 
-def draw_noise(table: np.ndarray, shape, rng: np.random.Generator) -> np.ndarray:
-    """Noise words drawn from the distribution whose cumulative ``table`` is given."""
-    return np.searchsorted(table, rng.random(shape), side="right")
+class NoiseDistribution:
+    """Draws noise words with probability proportional to count ** power, in O(1) each.
+
+    Walker's alias method: slot i of V equal slots keeps word i with chance ``keep[i]`` and otherwise
+    gives its alias, a word with more than its share. Exact, and faster than a search in the
+    cumulative distribution.
+    """
+
+    def __init__(self, counts: np.ndarray, power: float = 0.75):
+        weight = counts.astype(np.float64) ** power
+        keep = weight * len(weight) / weight.sum()     # a slot's share, 1 on average
+        alias = np.arange(len(weight))
+        small, large = list(np.flatnonzero(keep < 1)), list(np.flatnonzero(keep >= 1))
+        while small and large:  # give each small slot's rest to a large word
+            poor, rich = small.pop(), large.pop()
+            alias[poor] = rich
+            keep[rich] -= 1.0 - keep[poor]
+            (small if keep[rich] < 1 else large).append(rich)
+        keep[small + large] = 1.0    # what is left is full (up to rounding)
+        self.keep, self.alias = keep, alias
+
+    def probabilities(self) -> np.ndarray:
+        """Each word's probability, as the table draws it."""
+        return (self.keep + np.bincount(self.alias, 1.0 - self.keep, len(self.keep))) / len(self.keep)
+
+    def draw(self, shape, rng: np.random.Generator) -> np.ndarray:
+        scaled = rng.random(shape) * len(self.keep)
+        slot = np.minimum(scaled.astype(np.int64), len(self.keep) - 1)
+        return np.where(scaled - slot < self.keep[slot], slot, self.alias[slot])
 
 
-def epoch_batches(data: EncodedCorpus, p: SGNSParameters, rng: np.random.Generator):
-    """Batches of one epoch: (centres, targets) int64 arrays, targets = context then noise words,
-    and the fraction of the epoch done (for the learning rate). Every batch is full but the last."""
-    keep, table = data.keep_probability(p.sample), data.noise_table()
-    pending = np.empty((0, 2 + p.negative), dtype=np.int64)
-    for start, stop in data.chunks():
-        ids = data.ids[start:stop]
-        kept = rng.random(len(ids)) < keep[ids]
-        ids = ids[kept]
-        centres, contexts, _ = window_pairs(data.sentences[start:stop][kept], p.window, rng)
-        order = rng.permutation(len(centres))
-        rows = np.empty((len(order), 2 + p.negative), dtype=np.int64)
-        rows[:, 0], rows[:, 1] = ids[centres[order]], ids[contexts[order]]
-        rows[:, 2:] = draw_noise(table, (len(order), p.negative), rng)
-        rows = np.concatenate([pending, rows])
-        full = len(rows) - len(rows) % p.batch_size
-        for at in range(0, full, p.batch_size):
-            done = start + (stop - start) * (at + p.batch_size) / max(full, 1)
-            batch = rows[at:at + p.batch_size]
-            yield batch[:, 0].copy(), batch[:, 1:].copy(), done / len(data.ids)
-        pending = rows[full:]
-    if len(pending):
-        yield pending[:, 0].copy(), pending[:, 1:].copy(), 1.0
+class PairSampler:
+    """Makes each epoch's training examples: subsampled words, their window pairs, noise words."""
+
+    def __init__(self, data: EncodedCorpus, p: SGNSParameters):
+        self.data, self.p = data, p
+        self.keep = data.keep_probability(p.sample)
+        self.noise = NoiseDistribution(data.counts)
+
+    def subsample(self, ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Which of ``ids`` to keep this epoch (True), each word with its keep probability."""
+        return rng.random(len(ids)) < self.keep[ids]
+
+    def chunk(self, start: int, stop: int, rng: np.random.Generator):
+        """The pairs of ids[start:stop], shuffled: centres (n,) and targets (n, 1 + negative), each
+        row a context word then its noise words."""
+        kept = self.subsample(self.data.ids[start:stop], rng)
+        ids = self.data.ids[start:stop][kept].astype(np.int64)
+        centres, contexts, _ = window_pairs(self.data.sentences[start:stop][kept], self.p.window, rng)
+        order = rng.permutation(len(centres))          # a batch mixes the whole chunk
+        targets = np.empty((len(order), 1 + self.p.negative), dtype=np.int64)
+        targets[:, 0] = ids[contexts[order]]
+        targets[:, 1:] = self.noise.draw((len(order), self.p.negative), rng)
+        return ids[centres[order]], targets
+
+    def epoch(self, rng: np.random.Generator, ahead: bool = False):
+        """The batches of one epoch, all of ``batch_size`` pairs but the last: tuples (centres,
+        targets, their damping, fraction of the epoch done). ``ahead``: the batches of the next
+        chunk are made in a background thread while the caller trains on these."""
+        chunks, size = list(self.data.chunks()), self.p.batch_size
+        left = [np.empty(0, np.int64), np.empty((0, 1 + self.p.negative), np.int64)]
+
+        def batches_of(i: int) -> list:   # called for each chunk in turn
+            start, stop = chunks[i]
+            centres, targets = (np.concatenate([a, b]) for a, b in zip(left, self.chunk(start, stop, rng)))
+            full = len(centres) if i == len(chunks) - 1 else len(centres) - len(centres) % size
+            left[:] = centres[full:], targets[full:]
+            return [(centres[at:at + size], targets[at:at + size], damping(centres[at:at + size]),
+                     damping(targets[at:at + size]),
+                     (start + (stop - start) * min(at + size, full) / full) / len(self.data.ids))
+                    for at in range(0, full, size)]
+
+        for batches in (_made_ahead if ahead else map)(batches_of, range(len(chunks))):
+            yield from batches
 
 
-def _prefetched(batches, depth: int = 8):
-    """Iterate ``batches`` made in a background thread (numpy lets go of the GIL while it works)."""
-    items: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    end = object()
+def damping(rows: np.ndarray, cap: float = CAP) -> np.ndarray:
+    """min(1, cap / how often each row occurs among ``rows``), float32 of ``rows``' shape.
 
-    def produce():
-        try:
-            for item in batches:
-                while not stop.is_set():
-                    try:
-                        items.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        pass
-                if stop.is_set():
-                    return
-            items.put(end)
-        except BaseException as exc:  # handed to the consumer, raised there
-            items.put(exc)
+    word2vec makes a frequent word's updates one after another, each from the vector the last one
+    left; a batch adds them all up from the same vector, which overshoots when there are many (and
+    diverges: NaN at 16,384 pairs a batch). A word met more than ``cap`` times in a batch gets its
+    summed update scaled down to ``cap`` updates.
+    """
+    hits = np.bincount(rows.ravel())
+    return np.minimum(1.0, cap / hits[rows]).astype(np.float32)
 
-    thread = threading.Thread(target=produce, daemon=True, name="sgns-pairs")
-    thread.start()
-    try:
-        while (item := items.get()) is not end:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+
+def _made_ahead(make, items):
+    """``make(item)`` for each item, the next one made in a background thread while the caller
+    works on this one (numpy lets go of the GIL). Same results in the same order as ``map``."""
+    items = list(items)
+    with ThreadPoolExecutor(1, thread_name_prefix="sgns-pairs") as pool:
+        future = pool.submit(make, items[0])
+        for item in items[1:]:
+            made, future = future.result(), pool.submit(make, item)
+            yield made
+        yield future.result()
 
 
 # -- the model and its update ----------------------------------------------------------------------
-def sgns_step(input_vectors, output_vectors, centres, targets, lr):
+def sgns_step(input_vectors, output_vectors, centres, targets, centre_damping, target_damping, lr):
     """One SGD step on a batch, in place; returns the batch's summed loss.
 
     ``centres`` (B,) index ``input_vectors``; ``targets`` (B, 1 + negative) index ``output_vectors``:
-    each pair's context word, then its noise words. ``lr`` is a 0-d tensor (the step is compiled once).
+    each pair's context word, then its noise words. The dampings (see :func:`damping`) scale each
+    row's update. ``lr`` is a 0-d tensor, so that a new value does not recompile the step.
     """
     batch, dim = targets.shape[0], input_vectors.shape[1]
     u = input_vectors.index_select(0, centres)                                       # (B, d)
@@ -269,9 +302,11 @@ def sgns_step(input_vectors, output_vectors, centres, targets, lr):
     labels = torch.zeros_like(scores)
     labels[:, 0] = 1.0
     gradient = (torch.sigmoid(scores) - labels) * lr          # d loss / d score, times lr
-    input_vectors.index_add_(0, centres, (gradient.unsqueeze(-1) * v).sum(1), alpha=-1.0)
+    input_vectors.index_add_(0, centres, (gradient.unsqueeze(-1) * v).sum(1) * centre_damping.unsqueeze(1),
+                             alpha=-1.0)
     output_vectors.index_add_(0, targets.reshape(-1),
-                              (gradient.unsqueeze(-1) * u.unsqueeze(1)).view(-1, dim), alpha=-1.0)
+                              ((gradient * target_damping).unsqueeze(-1) * u.unsqueeze(1)).view(-1, dim),
+                              alpha=-1.0)
     return loss
 
 
@@ -280,18 +315,17 @@ def _compiled_step(input_vectors, output_vectors, p: SGNSParameters):
     if not p.compile:
         return None
     try:
-        step = torch.compile(sgns_step, dynamic=False)
+        step = torch.compile(sgns_step)
         trial = input_vectors.clone(), output_vectors.clone()
+        for table in trial:  # any vocabulary size: compiled once, then found in inductor's cache
+            torch._dynamo.mark_dynamic(table, 0)
+        centres = torch.zeros(p.batch_size, dtype=torch.int64)
         targets = torch.zeros((p.batch_size, 1 + p.negative), dtype=torch.int64)
-        step(*trial, targets[:, 0], targets, torch.tensor(0.0))
+        step(*trial, centres, targets, torch.ones(centres.shape), torch.ones(targets.shape), torch.tensor(0.0))
         return step
     except Exception as exc:  # no C++ compiler, unsupported platform...: plain PyTorch is correct too
         log.warning("torch.compile failed, training with plain PyTorch: %s", exc)
         return None
-
-
-def default_threads() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
 
 
 # -- training ----------------------------------------------------------------------------------
@@ -314,60 +348,52 @@ def train_sgns(corpus, parameters: SGNSParameters | None = None,
     reading = time.perf_counter() - start
     report(Progress("vocabulary", epochs=p.epochs, elapsed=reading))
 
-    threads = p.threads or default_threads()
+    threads = p.threads or min(2, os.cpu_count() or 1)
     previous_threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, threads - 1))
+    torch.set_num_threads(max(1, threads - 1))   # the other thread makes the batches
     try:
         generator = torch.Generator().manual_seed(p.seed)
-        vocabulary = len(data.words)
-        input_vectors = (torch.rand(vocabulary, p.dim, generator=generator) - 0.5) / p.dim
-        output_vectors = torch.zeros(vocabulary, p.dim)
+        input_vectors = (torch.rand(len(data.words), p.dim, generator=generator) - 0.5) / p.dim
+        output_vectors = torch.zeros(len(data.words), p.dim)
         t0 = time.perf_counter()
         compiled = _compiled_step(input_vectors, output_vectors, p)
-        compiling = time.perf_counter() - t0
-        history = _train_epochs(data, p, input_vectors, output_vectors, compiled, threads, start, report)
+        t1 = time.perf_counter()
+        history = _train_epochs(data, p, (input_vectors, output_vectors), compiled, threads,
+                                start, report)
+        t2 = time.perf_counter()
     finally:
         torch.set_num_threads(previous_threads)
-    training = sum(h.seconds for h in history)
     vectors = Vectors(data.words, input_vectors.numpy().copy(), data.counts)
-    total = time.perf_counter() - start
-    timings = {"reading": reading, "compile": compiling, "training": training, "total": total,
-               "words_per_second": data.token_count * p.epochs / training, "compiled": compiled is not None}
-    report(Progress("done", epoch=p.epochs, epochs=p.epochs, elapsed=total))
+    timings = {"reading": reading, "compile": t1 - t0, "training": t2 - t1, "total": t2 - start,
+               "words_per_second": data.token_count * p.epochs / (t2 - t1),
+               "compiled": compiled is not None}
+    report(Progress("done", epoch=p.epochs, epochs=p.epochs, elapsed=timings["total"]))
     description = corpus.describe() if hasattr(corpus, "describe") else {}
-    return SGNSResult(vectors, p, [h.progress for h in history],
+    return SGNSResult(vectors, p, history,
                       {"sentences": data.sentence_count, "tokens": data.token_count, **description},
                       timings)
 
 
-@dataclass
-class _Epoch:
-    progress: Progress
-    seconds: float
-
-
-def _train_epochs(data, p, input_vectors, output_vectors, compiled, threads, start, report):
+def _train_epochs(data, p, tables, compiled, threads, start, report) -> list[Progress]:
     rng = np.random.default_rng(p.seed)
+    sampler = PairSampler(data, p)
     lr = torch.tensor(float(p.alpha))
-    history: list[_Epoch] = []
+    history: list[Progress] = []
     train_start = time.perf_counter()
     for epoch in range(p.epochs):
         epoch_start = time.perf_counter()
         loss, pairs = torch.zeros(()), 0
-        batches = epoch_batches(data, p, rng)
-        for centres, targets, done in (_prefetched(batches) if threads > 1 else batches):
-            fraction = (epoch + done) / p.epochs
-            lr.fill_(max(p.alpha - (p.alpha - p.min_alpha) * fraction, p.min_alpha))
-            step = compiled if compiled is not None and len(centres) == p.batch_size else sgns_step
-            loss += step(input_vectors, output_vectors, torch.from_numpy(centres),
-                         torch.from_numpy(targets), lr)
-            pairs += len(centres)
+        for *batch, done in sampler.epoch(rng, ahead=threads > 1):
+            lr.fill_(p.alpha - (p.alpha - p.min_alpha) * (epoch + done) / p.epochs)
+            step = compiled if compiled is not None and len(batch[0]) == p.batch_size else sgns_step
+            loss += step(*tables, *map(torch.from_numpy, batch), lr)
+            pairs += len(batch[0])
         now = time.perf_counter()
         seconds = now - epoch_start
-        item = Progress("training", epoch=epoch + 1, epochs=p.epochs, elapsed=now - start,
-                        words_per_second=data.token_count / seconds if seconds > 0 else None,
-                        loss=float(loss) / pairs if pairs else None,
-                        eta=(now - train_start) / (epoch + 1) * (p.epochs - epoch - 1))
-        history.append(_Epoch(item, seconds))
-        report(item)
+        history.append(Progress(
+            "training", epoch=epoch + 1, epochs=p.epochs, elapsed=now - start,
+            words_per_second=data.token_count / seconds if seconds > 0 else None,
+            loss=float(loss) / pairs if pairs else None,
+            eta=(now - train_start) / (epoch + 1) * (p.epochs - epoch - 1)))
+        report(history[-1])
     return history

@@ -1,4 +1,7 @@
-"""``python -m embedviz.worker JOB_FOLDER``: run one training job in this process (see embedviz.jobs).
+"""``python -m embedviz.worker JOB_FOLDER``: run one job in this process (see embedviz.jobs).
+
+A gensim training runs here; the other kinds (PyTorch training, learning curves, searches) run in
+embedviz.job_kinds, through :meth:`Worker.emit`, :meth:`Worker.save` and :meth:`Worker.finish`.
 
 The worker is the only writer of the job's ``status.json`` while it lives: ``running`` with its pid
 and process start time, a heartbeat every few seconds, then exactly one of ``done``, ``failed`` or
@@ -53,10 +56,13 @@ class Worker:
             except OSError:
                 pass  # a full disk must not kill the training; the next beat tries again
 
-    def progress(self, report) -> None:
-        event = report.to_dict() | {"time": time.time()}
-        self.events.write(json.dumps(event) + "\n")
+    def emit(self, event: dict, message: str, **fields) -> None:
+        """Append one progress event (with its time) and show ``message`` in the status."""
+        self.events.write(json.dumps(event | {"time": time.time()}) + "\n")
         self.events.flush()
+        self.write(message=message, **fields)
+
+    def progress(self, report) -> None:
         if report.stage == "training":
             loss = f", loss {report.loss:,.0f}" if report.loss is not None else ""
             message = f"epoch {report.epoch} of {report.epochs}{loss}"
@@ -65,7 +71,7 @@ class Worker:
             message = {"reading": "reading and tokenising the corpus",
                        "vocabulary": "building the vocabulary",
                        "done": "saving the model"}.get(report.stage, report.stage)
-        self.write(stage=report.stage, epoch=report.epoch, epochs=report.epochs, message=message)
+        self.emit(report.to_dict(), message, stage=report.stage, epoch=report.epoch, epochs=report.epochs)
 
     def _on_sigterm(self, signum, frame) -> None:
         if self.saving or self.stopping:
@@ -90,23 +96,13 @@ class Worker:
             if self.job.cancel_requested:
                 raise Cancelled()
             spec = self.job.spec()
-            name, store = spec["model"], self.job.store
-            corpus = CorpusSpec.from_dict(spec["corpus"]).corpus()
-            parameters = TrainingParameters.from_dict(spec["parameters"]).validate()
-            if store.exists(name):
-                raise StoreError(f"a model named {name!r} already exists; choose another name or delete it")
             _lower_priority()
-            result = train(corpus, parameters, progress=self.progress)
-            self.saving = True
-            if self.job.cancel_requested:
-                self.saving = False
-                raise Cancelled()
-            meta = result.meta()
-            meta["job"] = self.job.id
-            store.save(name, result.vectors, meta)  # refuses if the name was taken meanwhile
-            self.write(state="done", stage="done", ended=now(),
-                       message=f"model {name!r} saved: {len(result.vectors):,} words, "
-                               f"{result.vectors.dim} dimensions")
+            if spec.get("kind", "train") == "train" and spec.get("algo") is None:
+                self._train_gensim(spec)
+            else:
+                from .job_kinds import run_job
+
+                run_job(self, spec)
             print(f"{now()} done", flush=True)
             return 0
         except Cancelled:
@@ -127,6 +123,32 @@ class Worker:
         finally:
             self.finished.set()
             self.events.close()
+
+    def _train_gensim(self, spec: dict) -> None:
+        name, store = spec["model"], self.job.store
+        corpus = CorpusSpec.from_dict(spec["corpus"]).corpus()
+        parameters = TrainingParameters.from_dict(spec["parameters"]).validate()
+        if store.exists(name):
+            raise StoreError(f"a model named {name!r} already exists; choose another name or delete it")
+        result = train(corpus, parameters, progress=self.progress)
+        self.save(name, result.vectors, result.meta())
+
+    def save(self, name: str, vectors, meta: dict, extra: dict | None = None, message: str | None = None) -> None:
+        """Save the model (no longer cancellable from here on) and write ``done``."""
+        self.start_saving()
+        meta = {**meta, "job": self.job.id}
+        self.job.store.save(name, vectors, meta, extra=extra)  # refuses if the name was taken meanwhile
+        self.finish(message or f"model {name!r} saved: {len(vectors):,} words, {vectors.dim} dimensions")
+
+    def start_saving(self) -> None:
+        """From here on SIGTERM no longer interrupts; a cancellation asked for before still counts."""
+        self.saving = True
+        if self.job.cancel_requested:
+            self.saving = False
+            raise Cancelled()
+
+    def finish(self, message: str) -> None:
+        self.write(state="done", stage="done", ended=now(), message=message)
 
     def _end(self, state: str, message: str) -> None:
         self.stopping = True  # no Cancelled from here on

@@ -23,6 +23,7 @@ appears in the store when it is done.
 import streamlit as st
 
 from embedviz.errors import EmbedvizError
+from embedviz.job_kinds import start_torch_training
 from embedviz.jobs import list_jobs, start_training
 from embedviz.settings import setting
 from embedviz.store import check_name
@@ -36,6 +37,8 @@ from embedviz.ui.navigation import within_app
 within_app()  # a first request straight to this page still goes through app.py
 
 KEEP = dict(persist_state="session")
+#: Word vectors trained with PyTorch (embedviz.sgns); the classifier is trained on the Improve page.
+TORCH_ALGORITHMS = {"PyTorch skip-gram (SGNS)": "torch-sgns"}
 SHOWN_JOBS = 5
 
 st.title("Train")
@@ -65,12 +68,13 @@ with st.container(border=True):
 # -- the hyperparameters -------------------------------------------------------------------------------
 defaults = TrainingParameters()
 algorithm = st.selectbox(
-    "Algorithm", list(ALGORITHMS), key="train_algorithm", **KEEP,
+    "Algorithm", [*ALGORITHMS, *TORCH_ALGORITHMS], key="train_algorithm", **KEEP,
     help="Word2Vec learns one vector per word. CBOW predicts a word from its context (fast, good for "
          "frequent words); skip-gram predicts the context from the word (slower, better for rare "
          "words). FastText also learns vectors of character n-grams, so it can build a vector for "
-         "any word, even one it never saw.")
-algo, sg = ALGORITHMS[algorithm]
+         "any word, even one it never saw. PyTorch skip-gram is word2vec's skip-gram written out "
+         "in PyTorch (slower; it shows an embedding layer learning).")
+algo, sg = ALGORITHMS.get(algorithm) or (TORCH_ALGORITHMS[algorithm], True)
 cells = st.columns(4)
 dim = cells[0].number_input("Dimensions", 2, setting("EMBEDVIZ_MAX_DIMENSIONS"), defaults.dim,
                             key="train_dim", **KEEP,
@@ -120,7 +124,7 @@ with st.expander("More hyperparameters"):
 active = list_jobs(models, active=True)
 busy_names = {job.model for job in active}
 short = {"Word2Vec CBOW": "cbow", "Word2Vec skip-gram": "skipgram", "FastText CBOW": "fasttext",
-         "FastText skip-gram": "fasttext-sg"}[algorithm]
+         "FastText skip-gram": "fasttext-sg", "PyTorch skip-gram (SGNS)": "sgns"}[algorithm]
 base_name = f"{spec.stem()}-{short}"
 suggested, number = base_name, 2
 while models.exists(suggested) or suggested in busy_names:
@@ -146,16 +150,20 @@ except EmbedvizError as exc:
 if problem:
     st.error(problem)
 
-mine_active = [job for job in active if job.owner == owner]
+mine_active = [job for job in active if job.owner == owner and job.spec().get("kind") == "train"]
 if mine_active:
     st.caption("One training at a time per session: wait for the running one or cancel it.")
 if st.button("Start training", type="primary", disabled=bool(problem or mine_active)):
-    parameters = TrainingParameters(
-        algo=algo, sg=sg, dim=int(dim), window=int(window), min_count=int(min_count), epochs=int(epochs),
-        negative=int(negative), sample=float(sample), alpha=float(alpha), min_alpha=float(min_alpha),
-        seed=int(seed), workers=int(workers), bucket=int(bucket), min_n=int(min_n), max_n=int(max_n))
+    common = dict(dim=int(dim), window=int(window), min_count=int(min_count), epochs=int(epochs),
+                  negative=int(negative), sample=float(sample), alpha=float(alpha), min_alpha=float(min_alpha),
+                  seed=int(seed))
     try:
-        start_training(models, spec, parameters, name, owner)
+        if algo in TORCH_ALGORITHMS.values():
+            start_torch_training(models, spec, algo, common, name, owner)
+        else:
+            start_training(models, spec, TrainingParameters(algo=algo, sg=sg, workers=int(workers), bucket=int(bucket),
+                                                            min_n=int(min_n), max_n=int(max_n), **common),
+                           name, owner)
     except EmbedvizError as exc:
         st.error(str(exc))
     else:
@@ -165,7 +173,7 @@ if st.button("Start training", type="primary", disabled=bool(problem or mine_act
 
 # -- the jobs --------------------------------------------------------------------------------------------
 def jobs_section():
-    mine = list_jobs(models, owner=owner)
+    mine = [job for job in list_jobs(models, owner=owner) if job.spec().get("kind") == "train"]
     seen = st.session_state.setdefault("train_seen_jobs", set())  # in case the folder is read-only
     ended = [job for job in mine if job.id not in seen and not job.seen and job.status().finished]
     if ended:

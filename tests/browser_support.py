@@ -221,22 +221,34 @@ def plot_points(page, selector: str = PLOT, trace: int | None = None) -> int:
         }""", [selector, trace])
 
 
+_LARGEST_JS = """(selector) => {
+    // The drawn plotly chart matching selector with the largest trace: [points, ready], where ready
+    // says its WebGL canvas (if it has WebGL traces) is in the page and sized.
+    let best = [0, false];
+    for (const plot of document.querySelectorAll(selector)) {
+        if (!plot._fullLayout || !plot._fullData || !plot.querySelector('.main-svg')) continue;
+        const n = Math.max(0, ...plot._fullData.map(t => (t.x && t.x.length) || 0));
+        if (n < best[0]) continue;
+        const gl = plot._fullData.some(t => String(t.type).endsWith('gl') || t.type === 'scatter3d');
+        const canvas = plot.querySelector('canvas');
+        best = [n, !gl || (!!canvas && canvas.width > 0 && canvas.height > 0)];
+    }
+    return best;
+}"""
+
+
 def largest_trace(page, selector: str = PLOT) -> int:
-    return page.evaluate(
-        """(selector) => {
-            const plot = document.querySelector(selector);
-            if (!plot || !plot._fullLayout || !plot._fullData) return 0;
-            return Math.max(0, ...plot._fullData.map(t => (t.x && t.x.length) || 0));
-        }""", selector)
+    """The most points in one trace of the drawn plotly charts matching ``selector`` (0: none drawn)."""
+    return page.evaluate(_LARGEST_JS, selector)[0]
 
 
 def wait_plot(page, selector: str = PLOT, at_least: int = 1, timeout: float = 120.0, poll: float = 0.1) -> int:
-    """Wait until the chart ``selector`` is drawn with a trace of at least ``at_least`` points and,
-    if it has WebGL traces (scattergl), its canvas is in the page; return its largest trace."""
+    """Wait until a plotly chart matching ``selector`` is drawn with a trace of at least ``at_least``
+    points and, if it has WebGL traces (scattergl), its canvas is in the page; return that trace's size."""
     deadline = time.monotonic() + timeout
     while True:
-        n = largest_trace(page, selector)
-        if n >= at_least and _canvas_ready(page, selector):
+        n, ready = page.evaluate(_LARGEST_JS, selector)
+        if n >= at_least and ready:
             return n
         if time.monotonic() > deadline:
             raise AssertionError(f"no plotly chart {selector!r} with {at_least:,} points after {timeout:.0f} s "
@@ -244,16 +256,9 @@ def wait_plot(page, selector: str = PLOT, at_least: int = 1, timeout: float = 12
         time.sleep(poll)
 
 
-def _canvas_ready(page, selector: str) -> bool:
-    return page.evaluate(
-        """(selector) => {
-            const plot = document.querySelector(selector);
-            if (!plot || !plot._fullLayout) return false;
-            const gl = (plot._fullData || []).some(t => String(t.type).endsWith('gl') || t.type === 'scatter3d');
-            if (!gl) return !!plot.querySelector('.main-svg');
-            const canvas = plot.querySelector('canvas');
-            return !!canvas && canvas.width > 0 && canvas.height > 0;
-        }""", selector)
+def _model_box(page):
+    # While the sidebar is redrawn, the old selectbox may stay a moment beside the new one: the last.
+    return page.locator("[data-testid=stSidebar]").get_by_role("combobox", name="Model", exact=True).last
 
 
 def select_model(page, name: str, timeout: float = 60.0) -> None:
@@ -262,22 +267,23 @@ def select_model(page, name: str, timeout: float = 60.0) -> None:
     Streamlit 1.67 draws a selectbox as a combobox: an ``input`` labelled with the widget's label
     whose value is the current option, and a listbox of ``option`` elements while it is open.
     """
-    box = page.locator("[data-testid=stSidebar]").get_by_role("combobox", name="Model", exact=True)
+    box = _model_box(page)
     box.wait_for(timeout=timeout * 1000)
     if box.input_value() == name:
         return
     box.click()
     page.get_by_role("option", name=name, exact=True).click(timeout=timeout * 1000)
     deadline = time.monotonic() + timeout
-    while box.input_value() != name:
+    while sidebar_model(page) != name:
         if time.monotonic() > deadline:
-            raise AssertionError(f"the sidebar did not switch to the model {name!r} (shows {box.input_value()!r})")
+            raise AssertionError(f"the sidebar did not switch to the model {name!r} (shows {sidebar_model(page)!r})")
         time.sleep(0.1)
     wait_idle(page, timeout)
 
 
 def sidebar_model(page) -> str:
-    return page.locator("[data-testid=stSidebar]").get_by_role("combobox", name="Model", exact=True).input_value()
+    """The model the sidebar shows."""
+    return _model_box(page).input_value()
 
 
 def metric_value(page, label: str, timeout: float = 60.0) -> str:

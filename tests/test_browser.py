@@ -5,7 +5,12 @@ One server for the module, with a fresh store (the demo model installs itself on
 1. Home draws the demo projection and answers ``king - man + woman`` with ``queen``;
 2. the whole journey: upload a corpus on Corpus, train on Train, see the new model's map on Explore,
    and solve ``king - man + woman`` on Analogies with the demo model chosen in the sidebar;
-3. an unknown word in an expression gives a one-line message, never a traceback.
+3. an unknown word in an expression gives a one-line message, never a traceback;
+4. the sidebar keeps the model it shows when the first visitor after a server start opens a page's
+   URL directly and presses Enter (a server of its own, with a model before ``demo`` in the list).
+
+The browser starts before the server, so test 1 measures the time from starting ``streamlit run``
+to the Home picture drawn (printed, and recorded as the ``home_picture_seconds`` property).
 
 These tests never skip: without Chromium they fail and say how to install it (``.ci/run`` does).
 """
@@ -16,10 +21,12 @@ import csv
 import gzip
 import json
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -28,7 +35,7 @@ from browser_support import (AppServer, chromium_path, goto, metric_value, navig
                              plot_points, select_model, sidebar_model, type_and_enter, wait_idle, wait_plot,
                              wait_text)
 
-from embedviz.settings import DATA_DIR  # noqa: E402
+from embedviz.settings import DATA_DIR, PROJECT_DIR  # noqa: E402
 
 TRAINED = "browser-genesis"
 CORPUS_ROWS = 3000
@@ -45,16 +52,23 @@ def server(tmp_path_factory):
         yield app
     finally:
         app.stop()
+        print(f"\n--- end of the streamlit log ({app.log_path}) ---\n{app.log(3000)}")  # shown on failure
 
 
 @pytest.fixture(scope="module")
-def browser(server):
-    with sync_playwright() as playwright, open_browser(playwright) as context:
+def playwright():
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    with open_browser(playwright) as context:
         yield context
 
 
 @pytest.fixture
-def page(browser, server):
+def page(browser, server):  # the browser first: then the server's start is timed without the browser's
     page = browser.new_page()
     errors: list[str] = []
 
@@ -86,11 +100,14 @@ def test_home_draws_the_demo_space_and_solves_the_analogy(page, server, record_p
     print(f"\nstreamlit run -> Home picture visible: {seconds:.1f} s (health after {server.healthy_after:.1f} s)")
 
     assert points == 2000  # the 2,000 most frequent words of the demo model
-    chart = page.locator("[data-testid=stPlotlyChart]").first
-    assert chart.locator("canvas").count() >= 1  # the WebGL layer of the scatter
-    box = chart.bounding_box()
-    assert box and box["width"] > 300 and box["height"] > 300
-    assert "2,000 most frequent words" in chart.inner_text()  # the title of the picture
+    # That chart: its WebGL layer drawn, big enough, and seen in the window.
+    canvases, width, height, top = page.evaluate("""() => {
+        const plots = [...document.querySelectorAll('.js-plotly-plot')];
+        const plot = plots.find(p => (p._fullData || []).some(t => t.x && t.x.length === 2000));
+        const box = plot.getBoundingClientRect();
+        return [plot.querySelectorAll('canvas').length, box.width, box.height, box.top];
+    }""")
+    assert canvases >= 1 and width > 300 and height > 300 and top < 900, (canvases, width, height, top)
     assert page.get_by_label("Expression", exact=True).input_value() == "king - man + woman"
     assert metric_value(page, "Answer") == "queen"
     assert sidebar_model(page) == "demo"
@@ -186,3 +203,31 @@ def test_unknown_word_gives_one_line_message(page, server):
     assert page.locator("[data-testid=stMetric]").filter(has_text="Answer").count() == 0
     assert_clean(page)
     assert not page.errors
+
+
+def test_sidebar_keeps_its_model_on_a_first_visit_to_a_page_url(playwright, tmp_path):
+    """The first visitor after a server start who opens a page's URL directly (``/analogies``) sees
+    the demo model in the sidebar, though another model comes first in the list; pressing Enter in
+    a text input (the session's second run, the first through ``app.py``'s navigation) must not
+    switch the sidebar to that first model. A server of its own, with two models from the start."""
+    vectors = tmp_path / "first.txt"
+    rng = np.random.default_rng(0)
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
+    vectors.write_text(f"{len(words)} 5\n" + "".join(
+        w + " " + " ".join(f"{v:.4f}" for v in rng.normal(size=5)) + "\n" for w in words), encoding="utf-8")
+    home = tmp_path / "store"
+    subprocess.run([sys.executable, "-m", "embedviz", "--home", str(home), "import", str(vectors),
+                    "--name", "aaa-first"], cwd=str(PROJECT_DIR), check=True, capture_output=True, timeout=300)
+
+    with AppServer(home, log=tmp_path / "streamlit.log") as server, open_browser(playwright) as context:
+        page = context.new_page()
+        goto(page, server, "analogies")
+        assert sidebar_model(page) == "demo"  # the default, though "aaa-first" comes first in the list
+        type_and_enter(page, "Expression", "father - son + daughter")
+        time.sleep(0.5)
+        wait_idle(page)
+        assert sidebar_model(page) == "demo", "pressing Enter switched the sidebar to another model"
+        answer = page.locator("[data-testid=stMetric]").filter(has_text="Answer").locator(
+            "[data-testid=stMetricValue]")
+        wait_text(page, answer, "mother", timeout=60)
+        assert_clean(page)

@@ -152,6 +152,19 @@ def test_early_stopping_stops_and_restores_the_best_weights(tmp_path):
     assert val_accuracy == result.val_accuracy
 
 
+def test_a_diverged_run_keeps_its_last_weights(corpus_path, monkeypatch):
+    import embedviz.classifier as classifier
+
+    monkeypatch.setattr(classifier, "_evaluate", lambda model, sequences, labels: (float("nan"), 0.0))
+    result = train_classifier(corpus_path, ClassifierParameters(**FAST | {"epochs": 5, "patience": 1}))
+    assert result.stopped_early and result.best_epoch == len(result.history) == 1
+
+
+def test_without_a_test_part_there_is_no_test_accuracy(corpus_path):
+    result = train_classifier(corpus_path, ClassifierParameters(**FAST | {"epochs": 1, "test_fraction": 0}))
+    assert result.test_accuracy is None and result.corpus["split"]["test"] == 0
+
+
 def test_without_patience_every_epoch_runs(corpus_path):
     result = train_classifier(corpus_path, ClassifierParameters(**FAST | {"epochs": 3}))
     assert len(result.history) == 3 and not result.stopped_early and result.best_epoch == 3

@@ -73,6 +73,7 @@ def test_word_vector_curve(tiny_corpus):
     figure = learning_curve_figure(summary)
     assert [t.name for t in figure.data] == ["analogy accuracy (all questions)", "coverage"]
     assert figure.layout.xaxis.type == "log"
+    assert figure.layout.title.text.startswith("Learning curve: ")
 
 
 @pytest.mark.parametrize("sampling", ["first", "random"])
@@ -93,6 +94,16 @@ def test_pairs_score_is_spearman_times_coverage(demo_vectors):
     value, details = score_vectors(demo_vectors, "wordsim353")
     assert details["spearman"] is not None
     assert value == pytest.approx(details["spearman"] * details["covered"] / details["pairs"])
+
+
+@pytest.fixture
+def one_torch_thread():
+    """torch's default intra-op threads crawl on a loaded 2-core machine (measured ~15x slower)."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def _points(scores, train=None, fractions=(0.1, 0.25, 0.5, 1.0)):
@@ -129,7 +140,7 @@ def test_reading_no_signal_and_too_few_points():
     assert curve.verdict() == "rising"  # two points, all of the range in the last step
 
 
-def test_classifier_curve(labelled_corpus):
+def test_classifier_curve(labelled_corpus, one_torch_thread):
     curve = learning_curve(labelled_corpus, "classifier", fractions=[0.5, 1.0],
                            parameters={"label_column": "topic", "dim": 16, "epochs": 2, "lr": 0.01})
     assert curve.score == "val_accuracy"

@@ -9,7 +9,7 @@ from embedviz.improve_figures import importance_figure, tuning_history_figure
 from embedviz.train import TrainingParameters
 from embedviz.tune import ImportanceUnavailable, param_importances, tune
 
-from test_curves import labelled_corpus, tiny_corpus  # noqa: F401 (fixtures)
+from test_curves import labelled_corpus, one_torch_thread, tiny_corpus  # noqa: F401 (fixtures)
 
 FIXED = {"dim": 20, "epochs": 2, "workers": 1}  # workers=1: gensim is deterministic, so is the search
 
@@ -102,7 +102,7 @@ def test_timeout_keeps_the_defaults(tiny_corpus):  # noqa: F811
     assert result.best_score == result.default_score and result.gain == 0
 
 
-def test_classifier_search(labelled_corpus, store):  # noqa: F811
+def test_classifier_search(labelled_corpus, store, one_torch_thread):  # noqa: F811
     fixed = {"label_column": "topic", "epochs": 2, "dim": 16}
     result = tune("classifier", labelled_corpus, trials=2, seed=0, fixed=fixed)
     assert result.score == "val_accuracy" and len(result.trials) == 2

@@ -21,4 +21,4 @@ def within_app() -> None:
         from embedviz.ui.sidebar import model_sidebar
 
         store().ensure_demo()
-        model_sidebar()
+        model_sidebar(first_run=True)

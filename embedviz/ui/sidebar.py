@@ -28,7 +28,15 @@ def select_model(name: str) -> None:
     st.session_state[PENDING] = name
 
 
-def model_sidebar() -> str | None:
+WIDGET = "sidebar_model"
+#: The key of the selectbox when a page draws the sidebar itself (embedviz.ui.navigation): a widget
+#: of another page context must not own WIDGET, or the next run through app.py, which draws WIDGET
+#: anew, would start from the first model in the list instead of the chosen one.
+FIRST_RUN_WIDGET = "sidebar_model_first_run"
+
+
+def model_sidebar(first_run: bool = False) -> str | None:
+    """Draw the sidebar; return the active model's name. ``first_run``: see :data:`FIRST_RUN_WIDGET`."""
     names = store().names()
     with st.sidebar:
         if not names:
@@ -37,14 +45,20 @@ def model_sidebar() -> str | None:
             return None
         pending = st.session_state.pop(PENDING, None)
         if pending in names:
-            st.session_state["sidebar_model"] = pending
+            st.session_state[WIDGET] = pending
         current = st.session_state.get(ACTIVE)
         if current not in names:
             current = "demo" if "demo" in names else names[0]
             st.session_state[ACTIVE] = current
-        if st.session_state.get("sidebar_model") not in names:
-            st.session_state["sidebar_model"] = current
-        name = st.selectbox("Model", names, key="sidebar_model")
+        if first_run:
+            st.session_state[FIRST_RUN_WIDGET] = current  # a change by the user came through on_change
+            name = st.selectbox("Model", names, key=FIRST_RUN_WIDGET,
+                                on_change=lambda: select_model(st.session_state[FIRST_RUN_WIDGET]))
+            st.session_state[WIDGET] = name  # what app.py's selectbox starts from next run
+        else:
+            if st.session_state.get(WIDGET) not in names:
+                st.session_state[WIDGET] = current
+            name = st.selectbox("Model", names, key=WIDGET)
         st.session_state[ACTIVE] = name
         meta = store().meta(name)
         st.caption(_describe(meta))

@@ -1,0 +1,131 @@
+"""The Improve and Embeddings explained pages through AppTest, with a real background classifier job."""
+
+import csv
+import gzip
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from embedviz.jobs import list_jobs
+from embedviz.settings import DATA_DIR, PROJECT_DIR
+from embedviz.store import Store
+from embedviz.ui.corpus_widgets import OWNER_KEY, SPEC_KEY
+from embedviz.uploads import CorpusSpec
+
+OWNER = "improve-owner"
+
+
+@pytest.fixture
+def app(home):
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
+    at.session_state[OWNER_KEY] = OWNER
+    at.run()
+    assert not at.exception
+    yield at
+    for job in list_jobs(Store(home), active=True):
+        job.cancel(grace=1)
+
+
+@pytest.fixture
+def labelled(tmp_path):
+    path = tmp_path / "bard.csv"
+    with gzip.open(DATA_DIR / "shakespeare.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))[::130][:300]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return CorpusSpec(paths=[str(path)], label_columns=["genre"], title="Bard", source="upload:bard.csv")
+
+
+def test_improve_page_trains_a_classifier_and_predicts(app, home, labelled):
+    app.session_state[SPEC_KEY] = labelled.to_dict()
+    app.switch_page("pages/improve.py").run()
+    assert not app.exception
+    assert [t.label for t in app.tabs] == ["Train a classifier", "Learning curve", "Hyperparameter search",
+                                           "Compare runs"]
+    data = app.selectbox(key="improve_data")
+    assert data.value == "Shakespeare: genre"
+    data.set_value("Your corpus (Bard): genre")
+    app.number_input(key="improve_dim").set_value(8)
+    app.number_input(key="improve_epochs").set_value(2)
+    app.number_input(key="improve_hidden").set_value(8)
+    app.number_input(key="improve_min_count").set_value(1)
+    app.text_input(key="improve_name").set_value("bard-clf").run()
+    app.button(key="improve_start").click().run()
+    assert not app.exception and not app.error
+
+    jobs = list_jobs(Store(home), owner=OWNER)
+    assert len(jobs) == 1 and jobs[0].spec()["parameters"]["dim"] == 8
+    status = jobs[0].wait(timeout=70)
+    assert status.state == "done", (status, jobs[0].log())
+
+    app.run()
+    assert not app.exception
+    labels = {m.label: m.value for m in app.metric}
+    assert labels["Test accuracy"].endswith("%") and labels["TF-IDF + logistic regression"].endswith("%")
+    app.text_input(key="improve_try").set_value("Now is the winter of our discontent").run()
+    assert not app.exception
+    prediction = next(m.value for m in app.markdown if m.value.startswith("Predicted class:"))
+    assert any(c in prediction for c in ("comedy", "tragedy", "history", "romance", "poetry"))
+    compare = app.dataframe[-1].value
+    assert "bard-clf" in list(compare["model"])
+
+
+def test_embeddings_page_shows_indices_one_hot_and_dense(app):
+    app.switch_page("pages/embeddings.py").run()
+    assert not app.exception
+    app.text_input(key="embeddings_sentence").set_value("the king spoke to his people").run()
+    assert not app.exception
+    vocabulary = len(Store().load("demo"))
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["One-hot length (vocabulary size)"] == f"{vocabulary:,}"
+    assert metrics["Dense length (dimensions)"] == str(Store().meta("demo")["dim"])
+    indices = app.dataframe[0].value
+    assert list(indices["word"]) == ["the", "king", "spoke", "to", "his", "people"]
+    assert [s.value for s in app.subheader] == ["1. Word indices", "2. One-hot vectors", "3. Dense embedding vectors"]
+
+
+def test_improve_page_draws_a_learning_curve_and_runs_a_search(app, home, labelled):
+    app.session_state[SPEC_KEY] = labelled.to_dict()
+    app.switch_page("pages/improve.py").run()
+    app.selectbox(key="improve_data").set_value("Your corpus (Bard): genre")
+    for key, value in (("improve_dim", 8), ("improve_epochs", 2), ("improve_hidden", 8),
+                       ("improve_min_count", 1), ("improve_trials", 2)):
+        app.number_input(key=key).set_value(value)
+    app.text_input(key="improve_fractions").set_value("0.5,1")
+    app.text_input(key="improve_tune_name").set_value("bard-tuned").run()
+    app.button(key="improve_curve_start").click().run()
+    app.button(key="improve_tune_start").click().run()
+    assert not app.exception and not app.error
+
+    store = Store(home)
+    jobs = {job.spec()["kind"]: job for job in list_jobs(store, owner=OWNER)}
+    assert set(jobs) == {"curve", "tune"}
+    for job in jobs.values():
+        status = job.wait(timeout=80)
+        assert status.state == "done", (status, job.log())
+
+    app.run()
+    assert not app.exception
+    reading = jobs["curve"].result()["reading"]
+    assert any(i.value == reading for i in app.info)
+    trials = next(d.value for d in app.dataframe if "best so far" in d.value.columns)
+    assert list(trials["trial"]) == [0, 1]
+    assert store.exists("bard-tuned")
+    assert len(app.get("plotly_chart")) >= 3  # the curve, the search history, the importances
+
+
+def test_train_page_starts_a_pytorch_skip_gram_job(app, home, labelled):
+    app.session_state[SPEC_KEY] = labelled.to_dict()
+    app.switch_page("pages/train.py").run()
+    app.selectbox(key="train_algorithm").set_value("PyTorch skip-gram (SGNS)").run()
+    assert app.text_input(key="train_model_name").value == "bard-sgns"
+    app.number_input(key="train_dim").set_value(8)
+    app.number_input(key="train_epochs").set_value(1).run()
+    next(b for b in app.button if b.label == "Start training").click().run()
+    assert not app.exception and not app.error
+    jobs = list_jobs(Store(home), owner=OWNER)
+    assert len(jobs) == 1 and jobs[0].spec()["algo"] == "torch-sgns"
+    assert jobs[0].spec()["parameters"]["dim"] == 8
