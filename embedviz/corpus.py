@@ -157,12 +157,19 @@ class Corpus:
 
     def sentences(self) -> Iterator[list[str]]:
         """Tokenised sentences, phrases joined if asked for. Each call starts from the beginning."""
-        if not self.phrases:
-            yield from self._raw_sentences()
-            return
-        phraser = self.phraser()
-        for tokens in self._raw_sentences():
-            yield phraser[tokens]
+        for _, sentences in self.document_sentences():
+            yield from sentences
+
+    def document_sentences(self) -> Iterator[tuple[Document, list[list[str]]]]:
+        """Each document with its tokenised sentences (empty ones left out, phrases joined if asked for)."""
+        phraser = self.phraser() if self.phrases else None
+        for document in self.documents():
+            sentences = []
+            for sentence in split_sentences(document.text):
+                tokens = tokenize(sentence, self.tokenizer)
+                if tokens:
+                    sentences.append(phraser[tokens] if phraser is not None else tokens)
+            yield document, sentences
 
     __iter__ = sentences
 
@@ -184,17 +191,11 @@ class Corpus:
         counts: Counter[str] = Counter()
         labels: dict[str, Counter] = {c: Counter() for c in self.label_columns}
         n_documents = n_sentences = n_tokens = 0
-        phraser = self.phraser() if self.phrases else None
-        for document in self.documents():
+        for document, sentences in self.document_sentences():
             n_documents += 1
             for column, value in document.labels.items():
                 labels[column][value] += 1
-            for sentence in split_sentences(document.text):
-                tokens = tokenize(sentence, self.tokenizer)
-                if not tokens:
-                    continue
-                if phraser is not None:
-                    tokens = phraser[tokens]
+            for tokens in sentences:
                 n_sentences += 1
                 n_tokens += len(tokens)
                 counts.update(tokens)

@@ -33,7 +33,6 @@ import numpy as np
 
 from .corpus import Corpus
 from .errors import CorpusError, ParameterError
-from .tokenizer import split_sentences, tokenize
 from .train import TrainingParameters, train
 
 GENSIM_KINDS = ("word2vec", "fasttext")
@@ -131,22 +130,13 @@ class TokenisedCorpus:
         self._folder = tempfile.TemporaryDirectory(prefix="embedviz-curve-")
         self.path = Path(self._folder.name) / "sentences.txt"
         sentence_counts, token_counts = [], []
-        phraser = corpus.phraser() if corpus.phrases else None
         with open(self.path, "w", encoding="utf-8") as f:
-            for document in corpus.documents():
-                n_sentences = n_tokens = 0
-                for sentence in split_sentences(document.text):
-                    tokens = tokenize(sentence, corpus.tokenizer)
-                    if not tokens:
-                        continue
-                    if phraser is not None:
-                        tokens = phraser[tokens]
+            for _, sentences in corpus.document_sentences():
+                for tokens in sentences:
                     f.write(" ".join(tokens))
                     f.write("\n")
-                    n_sentences += 1
-                    n_tokens += len(tokens)
-                sentence_counts.append(n_sentences)
-                token_counts.append(n_tokens)
+                sentence_counts.append(len(sentences))
+                token_counts.append(sum(len(tokens) for tokens in sentences))
         self.sentence_counts = np.asarray(sentence_counts, dtype=np.int64)
         self.token_counts = np.asarray(token_counts, dtype=np.int64)
         if not self.token_counts.sum():
