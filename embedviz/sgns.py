@@ -14,8 +14,8 @@ word2vec's skip-gram, written out step by step so that an embedding layer can be
 
 The gradient of that loss with respect to a score is just ``σ(score) - label``, so the step computes it
 by hand and adds it into the rows it touched (``index_add_``): autograd and sparse optimizers spend
-more time on bookkeeping than on the arithmetic here. ``torch.compile`` fuses the step into one loop
-(several times faster on CPU); without a C++ compiler it runs as plain PyTorch.
+more time on bookkeeping than on the arithmetic here. ``torch.compile`` fuses the step into a few
+loops (about 4 times faster on CPU); without a C++ compiler it runs as plain PyTorch.
 
 >>> result = train_sgns(Corpus("data/kjv.csv.gz"), SGNSParameters(epochs=5))   # doctest: +SKIP
 >>> result.meta()["trainer"]
@@ -43,7 +43,7 @@ from .vectors import Vectors
 
 TRAINER = "torch-sgns"
 MAX_SENTENCE = 10_000     # gensim splits longer sentences: windows never cross the cut
-CAP = 16.0
+CAP = 16.0                # a word's updates summed in one batch count at most this many times
 CHUNK_TOKENS = 100_000    # words turned into pairs at once (~30 MB of pairs and noise words)
 log = logging.getLogger(__name__)
 
@@ -101,11 +101,14 @@ class SGNSParameters:
         return cls(**values)
 
 
+@dataclass
 class SGNSResult(TrainingResult):
-    """A :class:`TrainingResult` whose ``meta()`` names this trainer."""
+    """A :class:`TrainingResult` whose ``meta()`` names this trainer (train.py's says gensim)."""
+
+    compiled: bool = False    # whether torch.compile ran the update step
 
     def meta(self) -> dict:
-        return {**super().meta(), "trainer": TRAINER}
+        return {**super().meta(), "trainer": TRAINER, "compiled": self.compiled}
 
 
 # -- the corpus as word ids --------------------------------------------------------------------
@@ -267,8 +270,8 @@ def damping(rows: np.ndarray, cap: float = CAP) -> np.ndarray:
 
     word2vec makes a frequent word's updates one after another, each from the vector the last one
     left; a batch adds them all up from the same vector, which overshoots when there are many (and
-    diverges: NaN at 16,384 pairs a batch). A word met more than ``cap`` times in a batch gets its
-    summed update scaled down to ``cap`` updates.
+    diverges: without this, the demo corpora gave NaN at 16,384 pairs a batch). A word met more
+    than ``cap`` times in a batch gets its summed update scaled down to ``cap`` updates.
     """
     hits = np.bincount(rows.ravel())
     return np.minimum(1.0, cap / hits[rows]).astype(np.float32)
@@ -321,7 +324,8 @@ def _compiled_step(input_vectors, output_vectors, p: SGNSParameters):
             torch._dynamo.mark_dynamic(table, 0)
         centres = torch.zeros(p.batch_size, dtype=torch.int64)
         targets = torch.zeros((p.batch_size, 1 + p.negative), dtype=torch.int64)
-        step(*trial, centres, targets, torch.ones(centres.shape), torch.ones(targets.shape), torch.tensor(0.0))
+        ones = torch.ones(centres.shape), torch.ones(targets.shape)
+        step(*trial, centres, targets, *ones, torch.tensor(0.0))
         return step
     except Exception as exc:  # no C++ compiler, unsupported platform...: plain PyTorch is correct too
         log.warning("torch.compile failed, training with plain PyTorch: %s", exc)
@@ -365,13 +369,12 @@ def train_sgns(corpus, parameters: SGNSParameters | None = None,
         torch.set_num_threads(previous_threads)
     vectors = Vectors(data.words, input_vectors.numpy().copy(), data.counts)
     timings = {"reading": reading, "compile": t1 - t0, "training": t2 - t1, "total": t2 - start,
-               "words_per_second": data.token_count * p.epochs / (t2 - t1),
-               "compiled": compiled is not None}
+               "words_per_second": data.token_count * p.epochs / (t2 - t1)}
     report(Progress("done", epoch=p.epochs, epochs=p.epochs, elapsed=timings["total"]))
     description = corpus.describe() if hasattr(corpus, "describe") else {}
     return SGNSResult(vectors, p, history,
                       {"sentences": data.sentence_count, "tokens": data.token_count, **description},
-                      timings)
+                      timings, compiled=compiled is not None)
 
 
 def _train_epochs(data, p, tables, compiled, threads, start, report) -> list[Progress]:

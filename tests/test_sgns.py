@@ -10,8 +10,8 @@ from gensim.models import Word2Vec
 
 from embedviz.corpus import Corpus
 from embedviz.errors import CorpusError, ParameterError
-from embedviz.sgns import (EncodedCorpus, damping, NoiseDistribution, PairSampler, SGNSParameters, _made_ahead,
-                           encode, sgns_step, train_sgns, window_pairs)
+from embedviz.sgns import (EncodedCorpus, NoiseDistribution, PairSampler, SGNSParameters, _made_ahead,
+                           damping, encode, sgns_step, train_sgns, window_pairs)
 
 # compile=False: torch.compile takes 10-50 s the first time; the benchmark runs the compiled step.
 SMALL = dict(dim=20, epochs=2, min_count=3, batch_size=1024, seed=7, compile=False)
@@ -50,7 +50,7 @@ def _sampler(counts, sample=1e-3, **parameters):
     return PairSampler(data, SGNSParameters(sample=sample, **parameters))
 
 
-def test_subsampling_keeps_frequent_words_at_gensims_rate(small, tmp_path):
+def test_subsampling_keeps_frequent_words_at_gensims_rate(small):
     data = encode(small, min_count=3)
     model = Word2Vec(vector_size=5, min_count=3, sample=1e-3)
     model.build_vocab(small)
@@ -73,6 +73,15 @@ def test_noise_words_follow_the_unigram_distribution_to_the_power_075():
     draws = noise.draw((400_000, 5), np.random.default_rng(5))
     observed = np.bincount(draws.ravel(), minlength=len(counts)) / draws.size
     np.testing.assert_allclose(observed, expected, rtol=0.05, atol=2e-4)
+
+
+def test_sampler_pairs_each_word_with_its_neighbours():
+    sampler = _sampler([1] * 300, sample=0, window=3, batch_size=100)    # word i is at position i
+    batches = list(sampler.epoch(np.random.default_rng(2)))
+    centres = np.concatenate([c for c, *_ in batches])
+    contexts = np.concatenate([t[:, 0] for _, t, *_ in batches])
+    assert 1 <= np.abs(centres - contexts).min() and np.abs(centres - contexts).max() <= 3
+    assert len(set(zip(centres, contexts))) == len(centres) > 300 * 2
 
 
 def test_epoch_batches_are_full_and_the_same_made_ahead_or_not():
@@ -150,7 +159,7 @@ def test_loss_decreases_and_progress_is_reported(small_corpus):
     meta = result.meta()
     assert meta["trainer"] == "torch-sgns" and meta["parameters"]["algo"] == "torch-sgns"
     assert meta["parameters"]["dim"] == 20 and meta["corpus"]["fingerprint"]
-    assert meta["timings"]["compiled"] is False and len(meta["history"]) == 3
+    assert meta["compiled"] is False and len(meta["history"]) == 3
 
 
 def test_learns_two_topics():
@@ -185,7 +194,7 @@ def test_falls_back_to_plain_pytorch_when_compiling_fails(monkeypatch):
     monkeypatch.setattr(torch, "compile", broken)
     sentences = [["a", "b", "c", "a", "b"]] * 20
     result = train_sgns(sentences, SGNSParameters(dim=4, min_count=1, epochs=1, compile=True))
-    assert result.timings["compiled"] is False and len(result.vectors) == 3
+    assert result.compiled is False and result.meta()["compiled"] is False and len(result.vectors) == 3
 
 
 # -- errors ---------------------------------------------------------------------------------------
