@@ -43,6 +43,13 @@ RUNS = {
     # Not in the default list (slower): --runs "default,gru pooling,cnn pooling"
     "gru pooling": {"pooling": "gru"},
     "cnn pooling": {"pooling": "cnn"},
+    # Combinations of the regularisers that helped on their own
+    "dropout 0.5": {"dropout": 0.5},
+    "init from demo + dropout 0.3": {"init_from": "demo", "dropout": 0.3},
+    "init from demo + dropout 0.5 + weight decay 1e-5": {"init_from": "demo", "dropout": 0.5,
+                                                         "weight_decay": 1e-5},
+    "init from demo + dropout 0.3 + lr 3e-3": {"init_from": "demo", "dropout": 0.3, "lr": 3e-3},
+    "dropout 0.3 + lr 3e-3": {"dropout": 0.3, "lr": 3e-3},
 }
 DEFAULT_RUNS = list(RUNS)[:7]
 
