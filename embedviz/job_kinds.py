@@ -201,7 +201,8 @@ def _tune(worker, spec, corpus) -> None:
                f"(defaults {result.default_score:.4f})")
     if name:
         worker.start_saving()
-        result.save_best(worker.job.store, name)
-        worker.job.store.update_meta(name, job=worker.job.id)
+        # The job's id goes into meta.json with the model, in one atomic write: a worker killed
+        # right after the save still reads as done (see Job._settle).
+        result.save_best(worker.job.store, name, meta={"job": worker.job.id})
         message += f"; saved as {name!r}"
-    worker.finish(message)
+    worker.finish(message, saved=bool(name))

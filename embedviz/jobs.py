@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,6 +51,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .atomic import disk_message
 from .errors import StoreError
 from .store import Store, _write_json, check_name, now
 from .train import TrainingParameters
@@ -76,8 +78,11 @@ CANCEL_GRACE = 5.0
 INTERRUPTED_MESSAGE = ("the training process stopped unexpectedly (killed, out of memory, or the machine "
                        "restarted); the model was not saved")
 
-# Worker processes started by this process, so they are reaped (no zombies) once they end.
+# Worker processes started by this process, so they are reaped (no zombies) once they end. Ended ones
+# are kept a while (their exit status tells "killed" from "failed" before a pid was written), then
+# forgotten, so a long-running server does not keep one record per training forever.
 _children: dict[str, subprocess.Popen] = {}
+KEEP_ENDED_CHILDREN = 32
 
 
 @dataclass
@@ -279,8 +284,6 @@ class Job:
         """Delete a finished job's folder (its model, if any, stays in the store)."""
         if not self.status().finished:
             raise StoreError(f"job {self.id} is still running; cancel it first")
-        import shutil
-
         shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- internals -------------------------------------------------------------------------------
@@ -311,11 +314,14 @@ class Job:
         raw = self.raw_status()
         if raw.get("state") in FINAL_STATES or (raw.get("pid") and self._alive(raw)):
             return raw
+        exit_status = _exit_status(self.id)
         if self._model_saved():
             raw.update(state="done", message=f"model {self.model!r} saved")
         elif self.cancel_requested:
             raw.update(state="cancelled", message="cancelled; the model was not saved")
-        elif not raw.get("pid") and self.id in _children:
+        elif not raw.get("pid") and exit_status is not None and exit_status >= 0:
+            # It exited by itself before reporting (an import error...). One killed by a signal
+            # before it reported is interrupted, like any other killed worker.
             raw.update(state="failed", message="the training process could not start; see "
                                                f"{self.folder / LOG_FILE}")
         else:
@@ -381,11 +387,14 @@ def launch(store: Store, payload: dict, name: str, owner: str) -> Job:
                            "created": created})
         (folder / EVENTS_FILE).touch()
     except OSError as exc:
-        raise StoreError(f"cannot start the job: {exc.strerror or exc} ({jobs_dir(store)})") from None
+        # A job folder that could not be written whole is removed, so it is never listed.
+        shutil.rmtree(folder, ignore_errors=True)
+        raise StoreError(disk_message(exc, f"starting the job (in {jobs_dir(store)})")) from None
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     try:
+        _forget_ended_children()
         with open(folder / LOG_FILE, "ab") as log:
             _children[job_id] = subprocess.Popen(
                 [sys.executable, "-m", "embedviz.worker", str(folder)], cwd=str(folder), env=env,
@@ -470,6 +479,19 @@ def _signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _exit_status(job_id: str) -> int | None:
+    """The exit status of a worker this process started (negative: killed by that signal), else None."""
+    child = _children.get(job_id)
+    return None if child is None else child.poll()
+
+
+def _forget_ended_children(keep: int = KEEP_ENDED_CHILDREN) -> None:
+    """Drop all but the ``keep`` most recently started of the workers that have ended."""
+    ended = [job_id for job_id, child in _children.items() if child.poll() is not None]
+    for job_id in ended[:max(0, len(ended) - keep)]:
+        del _children[job_id]
 
 
 def _reap() -> None:

@@ -22,7 +22,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import Callable
 
 import numpy as np
 
+from .atomic import atomic_file
 from .errors import ParameterError
 from .trust import trustworthiness
 from .vectors import Vectors
@@ -306,23 +306,18 @@ def _cache_key(vectors, method, dims, params, trust_k, trust_sample) -> str:
 
 
 def _save(path: Path, key: str, projection: Projection) -> None:
-    """Write atomically (temporary file, then rename); a cache that cannot be written is a warning."""
+    """Write atomically (:mod:`embedviz.atomic`); a cache that cannot be written is a warning."""
     meta = {"key": key, "method": projection.method, "dims": projection.dims,
             "params": projection.params, "trustworthiness": projection.trustworthiness,
             "trust_k": projection.trust_k, "trust_sample": projection.trust_sample,
             "seconds": projection.seconds}
-    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".npz.tmp")
-        with os.fdopen(fd, "wb") as f:
+        with atomic_file(path) as f:
             np.savez(f, coords=projection.coords, words=np.array(projection.words, dtype=np.str_),
                      meta=np.array(json.dumps(meta)))
-        os.replace(tmp, path)
     except OSError as exc:
         warnings.warn(f"could not write the projection cache {path}: {exc}", stacklevel=3)
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _load(path: Path, key: str, words: list[str]) -> Projection | None:

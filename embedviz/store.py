@@ -9,14 +9,19 @@
             vocab.json      words (most frequent first) and their counts
             projections/    cached projections (see embedviz.projection)
         .tmp-.../           a model being written; never listed
+        .old-<name>-.../    a model being replaced (moved aside until the new one is in place)
 
-A model is written into a hidden temporary folder and renamed into place in one step, so a crash or
-a failed run never leaves a half-written model that :meth:`Store.list` shows. ``meta.json`` is
-replaced atomically too (written beside, then ``os.replace``).
+A model is written into a hidden temporary folder, its files are fsynced, and the folder is renamed
+into place in one step, so a crash, a killed process or a full disk never leaves a half-written
+model that :meth:`Store.list` shows. ``meta.json`` is replaced atomically too
+(:mod:`embedviz.atomic`). :meth:`Store.check` verifies that every listed model is whole;
+:meth:`Store.clean` tidies what interrupted writes left behind (and puts back a model whose
+replacement was interrupted). A full disk is a :class:`StoreError` saying so, never a torn file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import errno
 import json
@@ -24,30 +29,48 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
+import warnings
 from pathlib import Path
 
-from .errors import StoreError
+from .atomic import disk_message, fsync_dir, write_json
+from .errors import EmbedvizError, StoreError
 from .settings import DATA_DIR, home as default_home
 from .vectors import Vectors
 
 META_FILE = "meta.json"
 PROJECTIONS_DIR = "projections"
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# \Z, not $: "$" also matches before a final newline, which would let "name\n" through.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+#: Names Windows keeps for devices (with any extension): such a folder cannot be made or copied there.
+_RESERVED_PATTERN = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?\Z")
 DEMO_NAME = "demo"
 DEMO_SOURCE = DATA_DIR / "demo"
 _DEMO_MARKER = ".demo-installed"
+#: Prefixes of the hidden folders that writes leave while they run (and, if killed, behind).
+LEFTOVER_PREFIXES = (".tmp-", ".old-", ".deleted-")
+_OLD_PATTERN = re.compile(r"^\.old-(.+)-[0-9a-f]{8}\Z")
+#: Leftovers untouched for this long belong to no running write: the app tidies them at start.
+STALE_SECONDS = 600.0
+#: Test-only: seconds to pause between the steps of a save, so a fault test can kill a process
+#: inside the save window (tests/test_faults.py). Unset, as it always is outside tests, it costs nothing.
+SAVE_PAUSE_VARIABLE = "EMBEDVIZ_TEST_SAVE_PAUSE"
 
 
 def check_name(name) -> str:
     """Return ``name`` if it is a valid model name, else raise :class:`StoreError`.
 
-    A name is 1 to 64 letters, digits, ``_``, ``.`` or ``-``, starting with a letter or digit:
-    it can never reach outside the store (no ``/``, no ``..``, not hidden).
+    A name is 1 to 64 letters, digits, ``_``, ``.`` or ``-``, starting with a letter or digit and
+    not ending with ``.``: it can never reach outside the store (no ``/``, no ``..``, not hidden, no
+    NUL or newline), and it names the same folder on every system (no Windows device name such
+    as ``CON`` or ``nul.txt``; Windows drops a final dot).
     """
-    if not isinstance(name, str) or not NAME_PATTERN.match(name) or ".." in name:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name) or ".." in name or name.endswith("."):
         raise StoreError(f"invalid model name {name!r}: use 1-64 letters, digits, '_', '.' or '-', "
-                         "starting with a letter or digit")
+                         "starting with a letter or digit and not ending with '.'")
+    if _RESERVED_PATTERN.match(name):
+        raise StoreError(f"invalid model name {name!r}: it is a device name on Windows; choose another")
     return name
 
 
@@ -120,18 +143,23 @@ class Store:
         ``extra`` maps file names to bytes written beside the vectors (e.g. a classifier's weights);
         they are part of the same atomic write.
 
-        The vectors and ``meta.json`` go into a hidden temporary folder, which is then renamed to
-        ``name``. With ``overwrite`` an existing model of that name is replaced (the old one is
-        moved aside first and deleted only once the new one is in place).
+        The vectors and ``meta.json`` go into a hidden temporary folder, which is fsynced and then
+        renamed to ``name``. With ``overwrite`` an existing model of that name is replaced (the old
+        one is moved aside first, put back if the new one cannot be renamed in, and deleted only
+        once the new one is in place). Without it, a model of that name that appears while this
+        one is being written (another process) is refused, never replaced. A full disk raises
+        :class:`StoreError` and leaves the store as it was.
         """
         target = self.path(name)
         if target.exists() and not overwrite:
             raise StoreError(f"a model named {name!r} already exists; choose another name or delete it")
-        self.home.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.home))
-        tmp.chmod(0o755)
+        tmp = None
         try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.home))
+            tmp.chmod(0o755)
             vectors.save(tmp)
+            _pause_for_tests()
             for filename, data in (extra or {}).items():
                 if Path(filename).name != filename or filename in (META_FILE, "vectors.npy", "vocab.json") \
                         or filename.startswith("."):
@@ -142,22 +170,42 @@ class Store:
             meta.setdefault("created", now())
             meta.update({"words": len(vectors), "dim": vectors.dim})
             _write_json(tmp / META_FILE, meta)
-            _fsync_dir(tmp)
-            old = None
-            if target.exists():
-                old = self.home / f".old-{name}-{uuid.uuid4().hex[:8]}"
-                os.rename(target, old)
-            os.rename(tmp, target)
-            _fsync_dir(self.home)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            _fsync_files(tmp)
+            _pause_for_tests()
+            self._rename_into_place(tmp, target, name, overwrite)
         except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise StoreError(_disk_message(exc, name)) from None
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            raise StoreError(disk_message(exc, f"saving model {name!r}")) from None
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
             raise
         return target
+
+    def _rename_into_place(self, tmp: Path, target: Path, name: str, overwrite: bool) -> None:
+        old = None
+        if overwrite and target.exists():
+            old = self.home / f".old-{name}-{uuid.uuid4().hex[:8]}"
+            with contextlib.suppress(OSError):
+                os.utime(target)  # dates the move aside, so clean() spares it while this save runs
+            os.rename(target, old)
+            _pause_for_tests()
+        try:
+            # Renaming a folder onto an existing non-empty one fails: a model of this name that
+            # another process saved meanwhile is refused here, not replaced.
+            os.rename(tmp, target)
+        except OSError as exc:
+            if old is not None:
+                os.rename(old, target)  # put the old model back; if even that fails, clean() will
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                raise StoreError(f"a model named {name!r} already exists; choose another name or "
+                                 "delete it") from None
+            raise
+        fsync_dir(self.home)
+        _pause_for_tests()
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
     def update_meta(self, name: str, **fields) -> dict:
         """Merge ``fields`` into a model's ``meta.json`` (atomically) and return the new meta."""
@@ -167,7 +215,7 @@ class Store:
         try:
             _write_json(self.path(name) / META_FILE, meta)
         except OSError as exc:
-            raise StoreError(_disk_message(exc, name)) from None
+            raise StoreError(disk_message(exc, f"updating model {name!r}")) from None
         meta["name"] = name
         return meta
 
@@ -177,7 +225,10 @@ class Store:
             raise StoreError(self._missing(name))
         # Rename first, so the model disappears from the list at once even if removal is slow.
         trash = self.home / f".deleted-{name}-{uuid.uuid4().hex[:8]}"
-        os.rename(target, trash)
+        try:
+            os.rename(target, trash)
+        except OSError as exc:
+            raise StoreError(disk_message(exc, f"deleting model {name!r}")) from None
         shutil.rmtree(trash, ignore_errors=True)
 
     def rename(self, old: str, new: str) -> None:
@@ -186,34 +237,93 @@ class Store:
             raise StoreError(self._missing(old))
         if target.exists():
             raise StoreError(f"a model named {new!r} already exists")
-        os.rename(source, target)
+        try:
+            os.rename(source, target)
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):  # saved by another process meanwhile
+                raise StoreError(f"a model named {new!r} already exists") from None
+            raise StoreError(disk_message(exc, f"renaming model {old!r} to {new!r}")) from None
+        fsync_dir(self.home)
 
     def cache_dir(self, name: str) -> Path:
-        """The folder where a model's derived results (projections) are cached."""
+        """The folder where a model's derived results (projections) are cached.
+
+        Created if possible; where it cannot be (a full disk), the cache writer only warns.
+        """
         path = self.path(name) / PROJECTIONS_DIR
-        path.mkdir(exist_ok=True)
+        try:
+            path.mkdir(exist_ok=True)
+        except OSError:
+            pass
         return path
 
-    def clean(self) -> list[str]:
-        """Remove leftovers of interrupted writes (hidden temporary folders); return their names."""
-        removed = []
-        if self.home.is_dir():
-            for entry in self.home.iterdir():
-                if entry.is_dir() and entry.name.startswith((".tmp-", ".old-", ".deleted-")):
-                    shutil.rmtree(entry, ignore_errors=True)
-                    removed.append(entry.name)
-        return removed
+    # -- consistency -----------------------------------------------------------------------------
+    def check(self) -> list[str]:
+        """What is wrong with the listed models, one line each; an empty list when all are whole.
+
+        Every listed model must load (``vocab.json`` readable, ``vectors.npy`` complete, as many
+        rows as words) and match its ``meta.json`` (``words`` and ``dim``). Matrices are memory-mapped,
+        so checking a large store reads little. Leftovers of interrupted writes are never listed and
+        are not problems: see :meth:`leftovers` and :meth:`clean`.
+        """
+        problems = []
+        for name in self.names():
+            problem = _model_problem(self.home / name)
+            if problem:
+                problems.append(f"model {name!r}: {problem}")
+        return problems
+
+    def leftovers(self) -> list[str]:
+        """Names of the hidden folders that interrupted writes left (``.tmp-``, ``.old-``, ``.deleted-``)."""
+        if not self.home.is_dir():
+            return []
+        return sorted(entry.name for entry in self.home.iterdir()
+                      if entry.name.startswith(LEFTOVER_PREFIXES) and entry.is_dir())
+
+    def clean(self, older_than: float = 0.0) -> list[str]:
+        """Tidy what interrupted writes left behind; return the names of the folders dealt with.
+
+        A model whose replacement was interrupted (moved aside as ``.old-<name>-...``, the new one
+        never renamed in) is put back under its name if it is whole; every other leftover is removed.
+        ``older_than`` (seconds) spares leftovers written to more recently, which may belong to a
+        save still running in another process.
+        """
+        dealt = []
+        for entry_name in self.leftovers():
+            entry = self.home / entry_name
+            if older_than and _age(entry) < older_than:
+                continue
+            match = _OLD_PATTERN.match(entry_name)
+            if match and NAME_PATTERN.match(match.group(1)) and not (self.home / match.group(1)).exists() \
+                    and _model_problem(entry) is None:
+                try:
+                    os.rename(entry, self.home / match.group(1))
+                    dealt.append(entry_name)
+                    continue
+                except OSError:
+                    pass
+            shutil.rmtree(entry, ignore_errors=True)
+            dealt.append(entry_name)
+        return dealt
 
     # -- the demo model --------------------------------------------------------------------------
     def ensure_demo(self) -> bool:
         """Install the bundled ``demo`` model on first use; return True if it was installed now.
 
         A marker file remembers the installation, so a user who deletes the demo keeps it deleted
-        (``python -m embedviz demo`` brings it back).
+        (``python -m embedviz demo`` brings it back). Called by the app and the CLI before anything
+        else, it also tidies leftovers of interrupted writes that are :data:`STALE_SECONDS` old. A
+        demo that cannot be installed (a full disk) is a warning: the app still opens, and the next
+        start tries again.
         """
+        self.clean(older_than=STALE_SECONDS)
         if (self.home / _DEMO_MARKER).exists() or self.exists(DEMO_NAME):
             return False
-        self.install_demo()
+        try:
+            self.install_demo()
+        except StoreError as exc:
+            warnings.warn(f"the demo model was not installed: {exc}", stacklevel=2)
+            return False
         return True
 
     def install_demo(self) -> None:
@@ -222,20 +332,15 @@ class Store:
         with open(DEMO_SOURCE / META_FILE, encoding="utf-8") as f:
             meta = json.load(f)
         self.save(DEMO_NAME, Vectors.load(DEMO_SOURCE), meta, overwrite=True)
-        (self.home / _DEMO_MARKER).write_text(now() + "\n")
+        try:
+            (self.home / _DEMO_MARKER).write_text(now() + "\n")
+        except OSError:
+            pass  # only the memory that the demo was installed is lost; the model is whole
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, ensure_ascii=False, default=_json_default)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """``meta.json`` and the jobs' JSON files: atomic (see :mod:`embedviz.atomic`)."""
+    write_json(path, data, default=_json_default)
 
 
 def _json_default(value):
@@ -250,20 +355,52 @@ def _json_default(value):
     raise TypeError(f"cannot store {type(value).__name__} in meta.json")
 
 
-def _fsync_dir(path: Path) -> None:
+def _model_problem(folder: Path) -> str | None:
+    """What is wrong with the model in ``folder`` (one line), or None if it is whole."""
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
+        with open(folder / META_FILE, encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, ValueError) as exc:
+        return f"unreadable meta.json ({exc})"
+    if not isinstance(meta, dict):
+        return "meta.json does not hold an object"
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        vectors = Vectors.load(folder, mmap=True)
+    except (EmbedvizError, KeyError, TypeError) as exc:
+        return f"the vectors do not load ({exc})"
+    for field, actual in (("words", len(vectors)), ("dim", vectors.dim)):
+        if field in meta and meta[field] != actual:
+            return f"meta.json says {field} = {meta[field]} but the vectors have {actual}"
+    return None
 
 
-def _disk_message(exc: OSError, name: str) -> str:
-    if exc.errno == errno.ENOSPC:
-        return f"the disk is full: model {name!r} was not saved and nothing was changed"
-    return f"cannot write model {name!r}: {exc.strerror or exc}"
+def _fsync_files(folder: Path) -> None:
+    """Flush every file of a model folder to disk before the rename makes it visible."""
+    for path in folder.iterdir():
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    fsync_dir(folder)
+
+
+def _age(folder: Path) -> float:
+    """Seconds since ``folder`` or a file in it was last modified."""
+    newest = 0.0
+    try:
+        for path in [folder, *folder.iterdir()]:
+            newest = max(newest, path.stat().st_mtime)
+    except OSError:
+        pass  # removed meanwhile: what was read so far decides
+    return time.time() - newest
+
+
+def _pause_for_tests() -> None:
+    seconds = os.environ.get(SAVE_PAUSE_VARIABLE)
+    if seconds:
+        try:
+            time.sleep(float(seconds))
+        except ValueError:
+            pass

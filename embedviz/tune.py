@@ -178,11 +178,15 @@ class TuneResult:
             "parameters": self.parameters,
         }
 
-    def save_best(self, store: Store, name: str, overwrite: bool = False):
-        """Save the best trial's model (vectors, meta, and the classifier's files) as ``name``."""
+    def save_best(self, store: Store, name: str, overwrite: bool = False, meta: dict | None = None):
+        """Save the best trial's model (vectors, meta, and the classifier's files) as ``name``.
+
+        ``meta`` adds fields to its ``meta.json`` (a background job names itself there, in the same
+        atomic write as the model).
+        """
         if self.best_model is None:
             raise ParameterError("this search result holds no model to save (it was read back from JSON)")
-        meta = self.best_model.meta()
+        meta = {**self.best_model.meta(), **(meta or {})}
         summary = self.to_dict()
         meta["tuning"] = {k: summary[k] for k in ("score", "seed", "best_trial", "best_score",
                                                    "default_score", "gain", "fixed", "space")}

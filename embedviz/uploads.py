@@ -26,10 +26,10 @@ import re
 import shutil
 import time
 import unicodedata
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .atomic import disk_message, write_bytes, write_json
 from .corpus import Corpus, corpus_kind
 from .errors import CorpusError, ParameterError
 from .settings import DATA_DIR, home as default_home, setting
@@ -38,7 +38,8 @@ from .tokenizer import TokenizerOptions
 UPLOADS_DIR = ".uploads"
 #: What the upload widget accepts (the engine decides the kind from the full name).
 UPLOAD_TYPES = ("txt", "gz", "zip", "csv", "tsv", "jsonl")
-OWNER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# \Z, not $: "$" would also accept a final newline ("abc\n"), a folder name of its own.
+OWNER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 _MAX_NAME = 120
 CHOICE_FILE = ".corpus.json"
 
@@ -199,16 +200,12 @@ def save_upload(owner: str, name: str, data: bytes, home: str | os.PathLike | No
         raise CorpusError(f"{filename} is empty")
     prune_uploads(home)  # uploads of sessions gone for a month
     folder = uploads_dir(owner, home)
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / filename
-    tmp = folder / f".{filename}.{uuid.uuid4().hex[:8]}.part"
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_bytes(target, data)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise CorpusError(f"cannot save {filename}: {exc.strerror or exc}") from None
+        raise CorpusError(disk_message(exc, f"saving the upload {filename}")) from None
     return target
 
 
@@ -225,7 +222,10 @@ def upload_path(owner: str, filename: str, home: str | os.PathLike | None = None
     """The path of one of the owner's uploads; raises :class:`CorpusError` if it is not theirs."""
     folder = uploads_dir(owner, home)
     path = folder / Path(str(filename)).name
-    if path.name != filename or filename.startswith(".") or not path.is_file():
+    # Only a plain name in the owner's own folder: "../other/x.csv", "/etc/x.csv" and hidden files
+    # (the owner's .corpus.json, files being written) are nobody's upload.
+    if not isinstance(filename, str) or path.name != filename or filename.startswith(".") \
+            or not path.is_file():
         raise CorpusError(f"no uploaded file named {filename!r} in this session")
     return path
 
@@ -246,13 +246,11 @@ def upload_spec(owner: str, filename: str, home: str | os.PathLike | None = None
 def save_choice(owner: str, spec: CorpusSpec, home: str | os.PathLike | None = None) -> None:
     """Remember ``spec`` as the owner's corpus choice (best effort: a failure only loses the memory)."""
     folder = uploads_dir(owner, home)
-    tmp = folder / f"{CHOICE_FILE}.{uuid.uuid4().hex[:8]}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(spec.to_dict()), encoding="utf-8")
-        os.replace(tmp, folder / CHOICE_FILE)
+        write_json(folder / CHOICE_FILE, spec.to_dict())
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def load_choice(owner: str, home: str | os.PathLike | None = None) -> CorpusSpec | None:

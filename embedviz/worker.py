@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 
+from .atomic import disk_message, is_disk_full
 from .errors import EmbedvizError, StoreError
 from .jobs import EVENTS_FILE, HEARTBEAT_SECONDS, STATUS_FILE, Job, process_start_time
 from .store import _write_json, now
@@ -57,10 +58,17 @@ class Worker:
                 pass  # a full disk must not kill the training; the next beat tries again
 
     def emit(self, event: dict, message: str, **fields) -> None:
-        """Append one progress event (with its time) and show ``message`` in the status."""
-        self.events.write(json.dumps(event | {"time": time.time()}) + "\n")
-        self.events.flush()
-        self.write(message=message, **fields)
+        """Append one progress event (with its time) and show ``message`` in the status.
+
+        Progress is best effort: a report that cannot be written (a full disk) is skipped and the
+        training goes on; if the disk is still full when the model is saved, that save says so.
+        """
+        try:
+            self.events.write(json.dumps(event | {"time": time.time()}) + "\n")
+            self.events.flush()
+            self.write(message=message, **fields)
+        except OSError:
+            pass
 
     def progress(self, report) -> None:
         if report.stage == "training":
@@ -115,6 +123,9 @@ class Worker:
             self._end("failed", "out of memory: try a smaller corpus, fewer dimensions or a higher min_count")
             return 1
         except Exception as exc:  # a bug, not bad input: one line for the page, the traceback for the log
+            if is_disk_full(exc):  # not a bug either: a status or result file could not be written
+                self._end("failed", disk_message(exc, "the job"))
+                return 1
             traceback.print_exc()
             first = " ".join(str(exc).split())[:300]
             self._end("failed", f"unexpected error ({type(exc).__name__}: {first}); "
@@ -138,7 +149,8 @@ class Worker:
         self.start_saving()
         meta = {**meta, "job": self.job.id}
         self.job.store.save(name, vectors, meta, extra=extra)  # refuses if the name was taken meanwhile
-        self.finish(message or f"model {name!r} saved: {len(vectors):,} words, {vectors.dim} dimensions")
+        self.finish(message or f"model {name!r} saved: {len(vectors):,} words, {vectors.dim} dimensions",
+                    saved=True)
 
     def start_saving(self) -> None:
         """From here on SIGTERM no longer interrupts; a cancellation asked for before still counts."""
@@ -147,13 +159,23 @@ class Worker:
             self.saving = False
             raise Cancelled()
 
-    def finish(self, message: str) -> None:
-        self.write(state="done", stage="done", ended=now(), message=message)
+    def finish(self, message: str, saved: bool = False) -> None:
+        """Write ``done``. ``saved``: the job's model is in the store (its meta.json names this job)."""
+        try:
+            self.write(state="done", stage="done", ended=now(), message=message)
+        except OSError:
+            if not saved:
+                raise
+            # A full disk now cannot undo the save: the job reads as done from its model anyway.
 
     def _end(self, state: str, message: str) -> None:
         self.stopping = True  # no Cancelled from here on
         print(f"{now()} {state}: {message}", flush=True)
-        self.write(state=state, message=message, ended=now())
+        try:
+            self.write(state=state, message=message, ended=now())
+        except OSError as exc:
+            # Nothing more can be written (a full disk): the job will read as interrupted.
+            print(f"{now()} cannot write the job's status: {exc}", flush=True)
 
 
 def _lower_priority() -> None:

@@ -1,7 +1,7 @@
 """The store: atomic writes, names that cannot escape, the demo model."""
 
-import json
 import os
+import time
 
 import numpy as np
 import pytest
@@ -131,3 +131,79 @@ def test_vectors_are_never_unpickled(store):
 def test_default_home_follows_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDVIZ_HOME", str(tmp_path / "elsewhere"))
     assert Store().home == tmp_path / "elsewhere"
+
+
+# -- consistency: check() and clean() ----------------------------------------------------------------
+def test_check_passes_on_whole_models_and_names_each_broken_one(store):
+    store.save("alpha", _vectors())
+    store.save("beta", _vectors(n=7))
+    store.save("gamma", _vectors())
+    store.save("delta", _vectors())
+    assert store.check() == []
+    vectors_file = store.path("beta") / "vectors.npy"
+    vectors_file.write_bytes(vectors_file.read_bytes()[:-20])  # a torn matrix
+    store.update_meta("gamma", dim=4)                          # meta that does not match the files
+    (store.path("delta") / "vocab.json").unlink()
+    problems = store.check()
+    assert len(problems) == 3
+    assert problems[0].startswith("model 'beta': the vectors do not load")
+    assert problems[1].startswith("model 'delta': the vectors do not load")
+    assert problems[2] == "model 'gamma': meta.json says dim = 4 but the vectors have 3"
+    assert all("\n" not in p for p in problems)
+
+
+def test_clean_puts_back_a_model_whose_replacement_was_interrupted(store):
+    store.save("alpha", _vectors(seed=1))
+    store.save("beta", _vectors(seed=2))
+    store.save("gamma", _vectors(seed=3))
+    # What a process killed between the two renames of an overwrite leaves: the old model aside,
+    # the new one still in its temporary folder.
+    os.rename(store.path("alpha"), store.home / ".old-alpha-0123abcd")
+    (store.home / ".tmp-killed").mkdir()
+    # A replacement that finished but was killed while deleting the old copy: not put back.
+    store.path("beta").rename(store.home / ".old-beta-89abcdef")
+    store.save("beta", _vectors(seed=4))
+    # An old copy half deleted, whose model was deleted since: not resurrected.
+    store.path("gamma").rename(store.home / ".old-gamma-deadbeef")
+    (store.home / ".old-gamma-deadbeef" / "vectors.npy").unlink()
+    assert store.names() == ["beta"]
+    assert store.leftovers() == [".old-alpha-0123abcd", ".old-beta-89abcdef", ".old-gamma-deadbeef",
+                                 ".tmp-killed"]
+
+    assert sorted(store.clean()) == [".old-alpha-0123abcd", ".old-beta-89abcdef", ".old-gamma-deadbeef",
+                                     ".tmp-killed"]
+    assert store.names() == ["alpha", "beta"] and store.leftovers() == []
+    np.testing.assert_array_equal(store.load("alpha").matrix, _vectors(seed=1).matrix)
+    np.testing.assert_array_equal(store.load("beta").matrix, _vectors(seed=4).matrix)
+    assert store.check() == []
+
+
+def test_clean_spares_leftovers_a_running_save_may_still_be_writing(store):
+    (store.home / ".tmp-running").mkdir(parents=True)
+    (store.home / ".tmp-running" / "vectors.npy").write_bytes(b"being written")
+    (store.home / ".tmp-abandoned").mkdir()
+    old = time.time() - 3600
+    os.utime(store.home / ".tmp-abandoned", (old, old))
+    assert store.clean(older_than=600) == [".tmp-abandoned"]
+    assert store.leftovers() == [".tmp-running"]
+    assert store.ensure_demo() is True  # the app's start tidies stale leftovers only
+    assert store.leftovers() == [".tmp-running"]
+
+
+def test_a_model_saved_meanwhile_by_another_process_is_refused_not_replaced(store, monkeypatch):
+    real_save = Vectors.save
+    raced = []
+
+    def save_while_another_process_saves(self, folder):
+        real_save(self, folder)
+        if not raced:  # the other process finishes its save of the same name first
+            raced.append(True)
+            Store(store.home).save("x", _vectors(seed=9), {"by": "the other process"})
+
+    monkeypatch.setattr(Vectors, "save", save_while_another_process_saves)
+    with pytest.raises(StoreError, match="^a model named 'x' already exists"):
+        store.save("x", _vectors(seed=1))
+    monkeypatch.undo()
+    assert store.meta("x")["by"] == "the other process"
+    np.testing.assert_array_equal(store.load("x").matrix, _vectors(seed=9).matrix)
+    assert store.leftovers() == [] and store.check() == []
