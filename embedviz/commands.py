@@ -78,7 +78,7 @@ def _label_column(args) -> str:
 
 
 def cmd_train(args, store: Store) -> int:
-    name = args.name or default_model_name(args.corpus[0], args.algo)
+    name = default_model_name(args.corpus[0], args.algo) if args.name is None else args.name
     store.path(name)  # checks the name before hours of training
     if store.exists(name) and not args.overwrite:
         raise StoreError(f"a model named {name!r} already exists; use --name or --overwrite")
@@ -289,24 +289,36 @@ def cmd_evaluate(args, store: Store) -> int:
 
 
 def cmd_import(args, store: Store) -> int:
-    from .formats import detect_format, read_vectors
+    from .errors import VectorsFormatError
+    from .formats import count_zero_vectors, detect_format, read_vectors
     from .settings import setting
     from .store import now
 
     path = Path(args.file)
     if not path.exists():
         raise StoreError(f"{args.file}: no such file")
+    limit_mb = setting("EMBEDVIZ_MAX_UPLOAD_MB")
+    if path.is_file() and path.stat().st_size > limit_mb * 1024 * 1024:  # the app's upload limit
+        raise VectorsFormatError(
+            f"{path.name} is larger than the limit of {limit_mb} MB (EMBEDVIZ_MAX_UPLOAD_MB)")
     fmt = args.format or detect_format(path)
-    name = args.name or default_model_name(str(path), "imported").removesuffix("-imported")
+    name = (default_model_name(str(path), "imported").removesuffix("-imported") if args.name is None
+            else args.name)
     store.path(name)
     if store.exists(name) and not args.overwrite:
         raise StoreError(f"a model named {name!r} already exists; use --name or --overwrite")
     vectors = read_vectors(path, fmt, metadata=args.metadata, max_words=setting("EMBEDVIZ_MAX_VOCABULARY"),
                            max_dim=setting("EMBEDVIZ_MAX_DIMENSIONS"))
-    store.save(name, vectors, {"trainer": "imported", "source": {"file": path.name, "format": fmt},
-                               "created": now()}, overwrite=args.overwrite)
+    zero = count_zero_vectors(vectors)
+    source = {"file": path.name, "format": fmt} | ({"zero_vectors": zero} if zero else {})
+    store.save(name, vectors, {"trainer": "imported", "source": source, "created": now()},
+               overwrite=args.overwrite)
     meta = store.meta(name)
-    _out(args, meta, [f"imported {meta['words']:,} words x {meta['dim']} dimensions as {name!r}"])
+    lines = [f"imported {meta['words']:,} words x {meta['dim']} dimensions as {name!r}"]
+    if zero:
+        lines.append(f"note: {zero:,} of them have an all-zero vector, "
+                     "whose cosine similarity to every word is 0")
+    _out(args, meta, lines)
     return 0
 
 

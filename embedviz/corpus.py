@@ -21,9 +21,11 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 import zlib
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -35,6 +37,7 @@ from .settings import setting
 from .tokenizer import TokenizerOptions, split_sentences, tokenize
 
 TEXT_SUFFIXES = (".txt", ".text", ".md", "")
+_DRIVE = re.compile(r"[A-Za-z]:")  # a Windows drive at the start of an archive member's name
 TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
 KINDS = ("text", "zip", "csv", "tsv", "jsonl")
 ACCEPTED = ".txt, .txt.gz, .zip, .csv, .tsv, .jsonl (and .gz of each)"
@@ -133,18 +136,28 @@ class Corpus:
 
     # -- documents -------------------------------------------------------------------------------
     def documents(self) -> Iterator[Document]:
+        """Each file's documents in turn. A file that holds no text at all (empty, only white space,
+        a table without rows) raises :class:`CorpusError` once it has been read to its end."""
         for path in self.paths:
-            yield from _read_documents(path, self.text_column, self.label_columns, self.encoding)
+            found = False
+            for document in _read_documents(path, self.text_column, self.label_columns, self.encoding):
+                if not found and document.text and not document.text.isspace():
+                    found = True
+                yield document
+            if not found:
+                raise CorpusError(_no_text(path, self.text_column))
 
     def columns(self) -> list[str]:
         """The column (or field) names of the first table file, [] for text files."""
-        kind, gz = corpus_kind(self.paths[0])
-        if kind in ("csv", "tsv"):
-            with _open_text(self.paths[0], gz, self.encoding) as f:
-                return _header(self.paths[0], f, TABLE_DELIMITERS["." + kind])
-        if kind == "jsonl":
-            for record in _jsonl_records(self.paths[0], gz, self.encoding):
-                return list(record)
+        path = self.paths[0]
+        kind, gz = corpus_kind(path)
+        with _reading_errors(path, self.encoding):
+            if kind in ("csv", "tsv"):
+                with _open_text(path, gz, self.encoding) as f:
+                    return _header(path, _table_rows(path, f, TABLE_DELIMITERS["." + kind]))
+            if kind == "jsonl":
+                for record in _jsonl_records(path, gz, self.encoding):
+                    return list(record)
         return []
 
     # -- sentences -------------------------------------------------------------------------------
@@ -231,7 +244,7 @@ class Corpus:
 # -- readers -------------------------------------------------------------------------------------
 def _read_documents(path: Path, text_column, label_columns, encoding) -> Iterator[Document]:
     kind, gz = corpus_kind(path)
-    try:
+    with _reading_errors(path, encoding):
         if kind == "text":
             with _open_text(path, gz, encoding) as f:
                 yield from _text_documents(f)
@@ -242,14 +255,41 @@ def _read_documents(path: Path, text_column, label_columns, encoding) -> Iterato
                                         text_column, label_columns)
         else:
             yield from _jsonl_documents(path, gz, encoding, text_column, label_columns)
+
+
+@contextmanager
+def _reading_errors(path: Path, encoding: str):
+    """Turn what the decoders, decompressors and the csv module raise into one-line CorpusErrors."""
+    try:
+        yield
     except UnicodeDecodeError as exc:
         raise CorpusError(
             f"{path.name} is not valid {_encoding_name(encoding)} text (byte {exc.object[exc.start]:#04x}); "
             "re-save it as UTF-8 or choose its encoding (e.g. latin-1)") from None
+    except UnicodeError as exc:  # e.g. UTF-16 without a byte-order mark
+        raise CorpusError(f"{path.name} is not valid {_encoding_name(encoding)} text ({exc}); "
+                          "re-save it as UTF-8 or choose its encoding (e.g. latin-1)") from None
     except (EOFError, gzip.BadGzipFile, zipfile.BadZipFile, zlib.error) as exc:
         raise CorpusError(f"{path.name} is truncated or corrupt: {exc}") from None
     except csv.Error as exc:
-        raise CorpusError(f"{path.name}: {exc}") from None
+        if "field limit" in str(exc):  # a quoted field running over many lines
+            limit = setting("EMBEDVIZ_MAX_LINE_CHARS")
+            raise CorpusError(f"{path.name} holds a field longer than {limit:,} characters, the limit "
+                              "(EMBEDVIZ_MAX_LINE_CHARS); is a quotation mark left open?") from None
+        raise CorpusError(f"{path.name} is not a readable table: {exc}") from None
+
+
+def _no_text(path: Path, text_column) -> str:
+    kind, _ = corpus_kind(path)
+    if kind in ("csv", "tsv"):
+        return (f"{path.name} has no text in its column {text_column or 'text'!r}: "
+                "no rows, or only empty cells; choose the column that holds the text")
+    if kind == "jsonl":
+        return (f"{path.name} has no text in its field {text_column or 'text'!r}: "
+                "no records, or only empty values; choose the field that holds the text")
+    if kind == "zip":
+        return f"{path.name} holds no text: its text files are empty or only white space"
+    return f"{path.name} holds no text: it is empty or only white space"
 
 
 def _encoding_name(encoding: str) -> str:
@@ -281,9 +321,9 @@ class _LimitedReader(io.RawIOBase):
         return len(data)
 
 
-def _open_text(path: Path, gz: bool, encoding: str, raw=None) -> io.TextIOWrapper:
+def _open_text(path: Path, gz: bool, encoding: str, raw=None, name: str | None = None) -> io.TextIOWrapper:
     """A text stream over a (possibly compressed) file, checked for binary content first."""
-    name = path.name
+    name = name or path.name
     if raw is None:
         raw = gzip.open(path, "rb") if gz else open(path, "rb")
     if gz or isinstance(raw, zipfile.ZipExtFile):
@@ -311,6 +351,22 @@ def _lines(f) -> Iterator[str]:
         yield line
 
 
+def _whole_lines(path: Path, f) -> Iterator[str]:
+    """Lines of a table or JSON-lines file; a line longer than the limit is refused, not cut,
+    since a row cut in pieces would be misread (and reading it whole could fill the memory)."""
+    limit = setting("EMBEDVIZ_MAX_LINE_CHARS")
+    number = 0
+    while True:
+        line = f.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line.rstrip("\r\n")) > limit:
+            raise CorpusError(f"{path.name} line {number} is longer than {limit:,} characters, the limit "
+                              "(EMBEDVIZ_MAX_LINE_CHARS); each line must be shorter")
+        yield line
+
+
 def _text_documents(f) -> Iterator[Document]:
     paragraph: list[str] = []
     size = 0
@@ -328,10 +384,11 @@ def _text_documents(f) -> Iterator[Document]:
 
 
 def _zip_documents(path: Path, encoding: str) -> Iterator[Document]:
+    """The text files of an archive, read from memory: nothing is ever extracted to disk."""
     if not zipfile.is_zipfile(path):
         raise CorpusError(f"{path.name} is not a valid zip archive")
     with zipfile.ZipFile(path) as archive:
-        members = [m for m in archive.infolist() if _is_text_member(m)]
+        members = [m for m in archive.infolist() if _is_text_member(path, m)]
         if not members:
             raise CorpusError(f"{path.name} holds no text files (.txt, .text or .md)")
         total = sum(m.file_size for m in members)
@@ -340,23 +397,36 @@ def _zip_documents(path: Path, encoding: str) -> Iterator[Document]:
             raise CorpusError(f"{path.name} expands to {total / 2**20:.0f} MB of text, more than the "
                               f"limit of {limit_mb} MB (EMBEDVIZ_MAX_UNCOMPRESSED_MB)")
         for member in sorted(members, key=lambda m: m.filename):
-            with archive.open(member) as raw:
-                with _open_text(Path(member.filename), False, encoding, raw=raw) as f:
-                    yield from _text_documents(f)
+            try:
+                raw = archive.open(member)
+            except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
+                raise CorpusError(f"{path.name}: cannot read {member.filename!r} ({exc}); "
+                                  "re-create the archive without a password, with plain deflate") from None
+            with raw, _open_text(Path(member.filename), False, encoding, raw=raw,
+                                 name=f"{member.filename} in {path.name}") as f:
+                yield from _text_documents(f)
 
 
-def _is_text_member(member: zipfile.ZipInfo) -> bool:
+def _is_text_member(path: Path, member: zipfile.ZipInfo) -> bool:
+    # Members are only ever read into memory, but an archive naming a path outside its folder
+    # (absolute, a drive, or climbing with '..', with either kind of slash) is refused outright.
     name = member.filename
-    if member.is_dir() or name.startswith("__MACOSX/") or Path(name).name.startswith("."):
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ".." in parts or _DRIVE.match(name):
+        raise CorpusError(f"{path.name}: the archive member {name!r} points outside its folder; "
+                          "refusing the archive")
+    if member.is_dir() or name.startswith("__MACOSX/") or parts[-1].startswith("."):
         return False
-    if name.startswith("/") or ".." in Path(name).parts:
-        raise CorpusError(f"the archive member {name!r} points outside its folder; refusing the archive")
-    return Path(name).suffix.lower() in (".txt", ".text", ".md")
+    return Path(parts[-1]).suffix.lower() in (".txt", ".text", ".md")
 
 
-def _header(path: Path, f, delimiter: str) -> list[str]:
+def _table_rows(path: Path, f, delimiter: str):
+    """A csv reader over the lines of a table, none longer than EMBEDVIZ_MAX_LINE_CHARS."""
     csv.field_size_limit(setting("EMBEDVIZ_MAX_LINE_CHARS"))
-    reader = csv.reader(f, delimiter=delimiter)
+    return csv.reader(_whole_lines(path, f), delimiter=delimiter)
+
+
+def _header(path: Path, reader) -> list[str]:
     try:
         header = next(reader)
     except StopIteration:
@@ -375,28 +445,28 @@ def _check_columns(path: Path, available: list[str], text_column, label_columns,
 
 def _table_documents(path, gz, encoding, delimiter, text_column, label_columns) -> Iterator[Document]:
     with _open_text(path, gz, encoding) as f:
-        header = _header(path, f, delimiter)
+        reader = _table_rows(path, f, delimiter)
+        header = _header(path, reader)
         text_column = _check_columns(path, header, text_column, label_columns)
         text_at = header.index(text_column)
         label_at = [(c, header.index(c)) for c in label_columns]
-        reader = csv.reader(f, delimiter=delimiter)
         for row in reader:
             if not row:
                 continue
             if len(row) != len(header):
-                raise CorpusError(f"{path.name} line {reader.line_num + 1}: the row has {len(row)} fields "
+                raise CorpusError(f"{path.name} line {reader.line_num}: the row has {len(row)} fields "
                                   f"but the header has {len(header)}")
             yield Document(row[text_at], {c: row[i] for c, i in label_at})
 
 
 def _jsonl_records(path, gz, encoding) -> Iterator[dict]:
     with _open_text(path, gz, encoding) as f:
-        for number, line in enumerate(_lines(f), start=1):
+        for number, line in enumerate(_whole_lines(path, f), start=1):
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
                 raise CorpusError(f"{path.name} line {number}: not a JSON object "
                                   "(each line of a .jsonl file must be one)") from None
             if not isinstance(record, dict):

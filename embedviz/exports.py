@@ -17,8 +17,8 @@ import zipfile
 from pathlib import Path
 
 from .errors import StoreError, VectorsFormatError
-from .formats import (PROJECTOR_METADATA, PROJECTOR_VECTORS, detect_format, read_vectors, write_projector,
-                      write_word2vec)
+from .formats import (PROJECTOR_METADATA, PROJECTOR_VECTORS, count_zero_vectors, detect_format, read_vectors,
+                      write_projector, write_word2vec)
 from .projection import Projection
 from .settings import setting
 from .store import Store, check_name, now
@@ -79,8 +79,9 @@ def import_vectors(store: Store, name: str, filename: str, data: bytes, fmt: str
         vectors = read_vectors(path, fmt, metadata=metadata_path,
                                max_words=setting("EMBEDVIZ_MAX_VOCABULARY"),
                                max_dim=setting("EMBEDVIZ_MAX_DIMENSIONS"))
-    store.save(name, vectors, {"trainer": "imported", "created": now(),
-                               "source": {"file": _base_name(filename), "format": fmt}})
+    zero = count_zero_vectors(vectors)  # kept, but the user is told (see embedviz.formats)
+    source = {"file": _base_name(filename), "format": fmt} | ({"zero_vectors": zero} if zero else {})
+    store.save(name, vectors, {"trainer": "imported", "created": now(), "source": source})
     return store.meta(name)
 
 

@@ -11,13 +11,17 @@
                     ``metadata.tsv`` (the words, optionally with a header and more columns)
 =================== ====================================================================
 
-Any of them may be gzip-compressed (recognised by its first bytes, whatever the name says).
-A file a user hands in is only ever parsed as text or raw float32, never unpickled, so gensim
-``.model`` files and ``.npy`` files are refused rather than loaded.
+Any of them may be gzip-compressed (recognised by its first bytes, whatever the name says); a
+compressed file may expand to at most ``EMBEDVIZ_MAX_UNCOMPRESSED_MB``.
+A file a user hands in is only ever parsed as text or raw float32, never unpickled: gensim
+``.model``, PyTorch ``.pt``, joblib and ``.npy`` files are refused rather than loaded, by their
+name and also by their first bytes (a pickle renamed ``vectors.txt`` is refused just the same).
 
 Every problem in a file is a :class:`VectorsFormatError` of one line that names the file and the
 line (or, in binary files, the word) where it is: ragged rows, a header that lies, values that are
-not numbers, NaN or infinity, duplicate words, text that is not UTF-8.
+not numbers, NaN or infinity, duplicate words, text that is not UTF-8, only all-zero vectors.
+Some all-zero vectors among others are kept (padding rows of PyTorch embeddings are zero); they
+have no direction, so their cosine similarity to any word is 0 (:func:`count_zero_vectors`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ParameterError, VectorsFormatError
+from .settings import setting
 from .vectors import Vectors
 
 FORMATS = ("word2vec", "word2vec-binary", "glove", "fasttext", "projector")
@@ -54,7 +59,27 @@ _TSV_UNWRITABLE = re.compile(r"[\t\n\r]")
 # Control bytes that never occur in text but always, sooner or later, in raw float32.
 _CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
 _TEXT_LOOKING = frozenset(b"0123456789+-.eE \t\r\n")
-_PICKLED_SUFFIXES = (".model", ".pkl", ".pickle", ".npy", ".npz", ".kv", ".pt", ".pth")
+_PICKLED_SUFFIXES = (".model", ".pkl", ".pickle", ".npy", ".npz", ".kv", ".pt", ".pth", ".joblib",
+                     ".ckpt")
+# First bytes of files that hold pickles (or are archives of them), whatever their name says:
+# pickle protocols 2-5 start with PROTO (0x80) and the protocol number, protocols 0 and 1 mostly with
+# GLOBAL or INST ('c' or 'i', then "module\nname\n": no vectors file starts with such lines);
+# PyTorch's .pt and NumPy's .npz are zip archives of pickles; .npy files may hold pickled objects.
+# Sniffing is a courtesy that gives the right message: the guarantee is that nothing here unpickles.
+_AS_TEXT = "save the vectors as text instead (gensim: model.wv.save_word2vec_format)"
+_PICKLED = ("is a pickled Python object (a gensim, joblib or PyTorch model?); embedviz never unpickles "
+            "a file, since that can run any code in it: " + _AS_TEXT)
+# Only vectors files: a Projector metadata.tsv of one word per line may start "cat\ndog\n".
+_OLD_PICKLE = re.compile(rb"\(?[ci][A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n")
+_SERIALISED = (
+    (re.compile(rb"\x80[\x02-\x05]"), _PICKLED),
+    (re.compile(rb"PK(\x03\x04|\x05\x06)"),
+     "is a zip archive (PyTorch .pt and NumPy .npz files are zips of pickles), which embedviz never "
+     "opens: unzip a vectors file, or " + _AS_TEXT),
+    (re.compile(rb"\x93NUMPY"),
+     "is a NumPy array file, which may hold pickled objects, so embedviz never loads one: " + _AS_TEXT),
+)
+_SERIALISED_HEAD = 256
 
 
 # -- detection -----------------------------------------------------------------------------------
@@ -133,7 +158,8 @@ def read_vectors(path, fmt: str | None = None, *, metadata=None, max_words: int 
     -------
     Vectors
         The words in the file's order with their vectors as float32. Counts are 0 (the files carry
-        none) except from a projector ``count`` column. All-zero vectors are kept as they are.
+        none) except from a projector ``count`` column. All-zero vectors are kept as they are,
+        unless every vector is all zeros (refused: nothing could be compared).
 
     The file is read line by line (binary: chunk by chunk), never whole into a string. Every problem
     is a :class:`VectorsFormatError` naming the file and the line or word where it is.
@@ -154,26 +180,48 @@ def read_vectors(path, fmt: str | None = None, *, metadata=None, max_words: int 
         raise ParameterError(f"a metadata file goes with the projector format only, not {fmt}")
     path = Path(path)
     if fmt == "projector":
-        return _read_projector(path, metadata, max_words, max_dim)
+        return _check_not_all_zero(_read_projector(path, metadata, max_words, max_dim), path.name)
     with _reading(path) as stream:
         if fmt == "word2vec-binary":
-            return _read_binary(stream, path.name, max_words, max_dim)
-        lines = _text_lines(stream, path.name, _line_limit(max_dim))
-        return _read_text(lines, path.name, fmt != "glove", max_words, max_dim)
+            vectors = _read_binary(stream, path.name, max_words, max_dim)
+        else:
+            lines = _text_lines(stream, path.name, _line_limit(max_dim))
+            vectors = _read_text(lines, path.name, fmt != "glove", max_words, max_dim)
+    return _check_not_all_zero(vectors, path.name)
+
+
+def count_zero_vectors(vectors: Vectors) -> int:
+    """How many words have an all-zero vector (no direction: cosine similarity 0 to every word)."""
+    return int((~vectors.matrix.any(axis=1)).sum())
+
+
+def _check_not_all_zero(vectors: Vectors, name: str) -> Vectors:
+    if len(vectors) and count_zero_vectors(vectors) == len(vectors):
+        raise VectorsFormatError(
+            f"{name}: every vector is all zeros, so no two words can be compared; is it the right file?")
+    return vectors
 
 
 class _reading:
     """``with _reading(path) as stream``: a binary stream, decompressed if gzip; I/O and gzip
-    errors (missing file, corrupt or truncated archive) become one-line VectorsFormatErrors."""
+    errors (missing file, corrupt or truncated archive) become one-line VectorsFormatErrors, and a
+    file that starts like a pickle (or an archive of them) is refused. ``words``: a file of words
+    (Projector metadata), which may start like an old pickle."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: Path, words: bool = False):
+        self.path, self.words = path, words
 
     def __enter__(self):
         try:
             self.stream = _open_for_reading(self.path)
         except OSError as exc:
             raise VectorsFormatError(f"cannot open {self.path.name}: {_reason(exc)}") from None
+        try:
+            _refuse_serialised(self.path.name, self.stream.peek(_SERIALISED_HEAD)[:_SERIALISED_HEAD],
+                               self.words)
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, None)
+            raise
         return self.stream
 
     def __exit__(self, kind, exc, traceback):
@@ -183,10 +231,46 @@ class _reading:
         return False
 
 
-def _open_for_reading(path: Path):
+def _open_for_reading(path: Path) -> io.BufferedReader:
     with open(path, "rb") as f:
         compressed = f.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if compressed else open(path, "rb")
+    if not compressed:
+        return open(path, "rb")
+    return io.BufferedReader(_Uncompressed(gzip.open(path, "rb"), path.name), buffer_size=_READ_BYTES)
+
+
+class _Uncompressed(io.RawIOBase):
+    """What comes out of a decompressor, refused past EMBEDVIZ_MAX_UNCOMPRESSED_MB: a small .gz
+    can expand to far more than any disk or memory holds."""
+
+    def __init__(self, raw, name: str):
+        self.raw, self.name, self.seen = raw, name, 0
+        self.limit_mb = setting("EMBEDVIZ_MAX_UNCOMPRESSED_MB")
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.raw.read(len(buffer))
+        self.seen += len(data)
+        if self.seen > self.limit_mb * 1024 * 1024:
+            raise VectorsFormatError(f"{self.name} expands to more than {self.limit_mb} MB "
+                                     "(EMBEDVIZ_MAX_UNCOMPRESSED_MB)")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self):
+        self.raw.close()
+        super().close()
+
+
+def _refuse_serialised(name: str, head: bytes, words: bool = False) -> None:
+    """Refuse a file whose first bytes show a pickle, or an archive or array that may hold one."""
+    for pattern, message in _SERIALISED:
+        if pattern.match(head):
+            raise VectorsFormatError(f"{name} {message}")
+    if not words and _OLD_PICKLE.match(head):
+        raise VectorsFormatError(f"{name} {_PICKLED}")
 
 
 def _reason(exc: BaseException) -> str:
@@ -537,7 +621,7 @@ def _read_metadata(path: Path, max_words, limit: int) -> tuple[list[str], list[i
     vocabulary = _Vocabulary(name, "line", max_words)
     counts: list[int] | None = None
     columns = word_column = count_column = None
-    with _reading(path) as stream:
+    with _reading(path, words=True) as stream:
         for number, _, text in _text_lines(stream, name, limit):
             text = text.rstrip("\r\n")
             if not text.strip():

@@ -16,8 +16,9 @@ DATA_DIR = PROJECT_DIR / "data"
 SETTINGS: dict[str, tuple[object, str]] = {
     "EMBEDVIZ_HOME": (str(DATA_DIR / "store"), "folder of the model store"),
     "EMBEDVIZ_MAX_UPLOAD_MB": (200, "largest corpus or vectors file accepted, in MB"),
-    "EMBEDVIZ_MAX_UNCOMPRESSED_MB": (2000, "most text a .gz or .zip may expand to, in MB"),
-    "EMBEDVIZ_MAX_LINE_CHARS": (1_000_000, "longest line read at once; longer lines are read in pieces"),
+    "EMBEDVIZ_MAX_UNCOMPRESSED_MB": (2000, "most a .gz or .zip (corpus or vectors file) may expand to, in MB"),
+    "EMBEDVIZ_MAX_LINE_CHARS": (1_000_000, "longest line read at once: longer plain-text lines are read in "
+                                           "pieces, longer table or JSONL rows are refused"),
     "EMBEDVIZ_MAX_VOCABULARY": (2_000_000, "most words an imported vectors file may have"),
     "EMBEDVIZ_MAX_DIMENSIONS": (10_000, "most dimensions a vectors file or a model may have"),
 }

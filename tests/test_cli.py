@@ -144,6 +144,27 @@ def test_every_command_is_in_the_readme():
         assert f"python -m embedviz {name}" in readme, f"the README does not document '{name}'"
 
 
+def test_the_readme_settings_table_matches_the_settings():
+    """Every limit is documented with its real default and meaning, and nothing else is."""
+    from embedviz.settings import SETTINGS
+
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`EMBEDVIZ_"):
+            rows[cells[0].strip("`")] = (cells[1], cells[2])
+    assert set(rows) == set(SETTINGS)
+    for name, (default, meaning) in SETTINGS.items():
+        shown, described = rows[name]
+        assert described == meaning, name
+        if isinstance(default, int):
+            assert shown == str(default), name
+        else:
+            assert shown.strip("`") == str(Path(default).relative_to(PROJECT_DIR)), name
+
+
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory):
     """600 Shakespeare speeches with their genre, shuffled."""
@@ -193,3 +214,14 @@ def test_curve_and_tune_commands(labelled, home, capsys):
     assert Store(home).exists("tuned")
     code, out, err = run_main(capsys, "curve", labelled, "--fractions", "0.5,0.2")
     assert code == 1 and "strictly increasing" in err
+
+
+def test_an_empty_name_is_refused_not_replaced_by_the_default(small_corpus, home, capsys, tmp_path):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("2 3\nking 1 0 0\nqueen 0 1 0\n", encoding="utf-8")
+    assert run_main(capsys, "list")[0] == 0  # the store exists, with the demo
+    before = sorted(p.name for p in Path(home).iterdir())
+    for args in (("import", vectors, "--name", ""), ("train", small_corpus, "--name", "")):
+        code, out, err = run_main(capsys, *args)
+        assert code == 1 and err.startswith("error: invalid model name ''") and err.count("\n") == 1
+    assert sorted(p.name for p in Path(home).iterdir()) == before

@@ -238,5 +238,5 @@ def test_unusable_corpus(sentences, message):
 def test_empty_corpus_file(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text("text\n\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match="no words to train on"):
+    with pytest.raises(CorpusError, match="has no text in its column 'text'"):
         train_sgns(Corpus(path), SGNSParameters(compile=False))
