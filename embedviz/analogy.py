@@ -10,6 +10,14 @@ An expression is a sum of weighted words: ``king - man + woman``, ``king-man+wom
   ``most_similar_cosmul``. A weight acts as an exponent on its word's factor.
 
 The input words are left out of the answers unless ``keep_inputs`` is set.
+
+Grammar: ``['+'|'-'] term (('+'|'-') term)*`` with ``term = [weight '*'] word ['*' weight]``; a
+weight is a plain decimal (``2``, ``0.5``, ``.5``), a word is anything else between white space and
+operators (``1984`` standing alone is a word). Limits, so that a pasted megabyte is refused at once
+rather than parsed: :data:`MAX_EXPRESSION_LENGTH` characters, :data:`MAX_TERMS` words and weights
+of at most :data:`MAX_WEIGHT` in size (larger ones would overflow float32 arithmetic). Every
+refusal is an :class:`~embedviz.errors.ExpressionError` whose one line quotes the input with
+``repr`` (control characters escaped), never an echo of a huge input.
 """
 
 from __future__ import annotations
@@ -24,8 +32,12 @@ from .errors import ExpressionError, ParameterError
 from .neighbours import Neighbour, top_k
 from .vectors import Vectors
 
+#: Longest expression parsed, in characters (a limit, not a setting: nobody types more).
 MAX_EXPRESSION_LENGTH = 1_000
+#: Most words in one expression.
 MAX_TERMS = 50
+#: Largest weight in size; a weight of 1e6 already drowns every other word.
+MAX_WEIGHT = 1e6
 METHODS = ("add", "mul")
 # gensim's most_similar_cosmul adds this to the denominator to avoid dividing by zero.
 COSMUL_EPSILON = 1e-6
@@ -70,7 +82,8 @@ def parse_expression(text: str) -> list[Term]:
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("the expression is empty: type words joined by + and -, e.g. king - man + woman")
     if len(text) > MAX_EXPRESSION_LENGTH:
-        raise ExpressionError(f"the expression is too long ({len(text)} characters; at most {MAX_EXPRESSION_LENGTH})")
+        raise ExpressionError(f"the expression is too long ({len(text):,} characters; at most "
+                              f"{MAX_EXPRESSION_LENGTH:,}): shorten it")
     tokens = _tokenize(text)
     terms: list[Term] = []
     sign = 1.0
@@ -88,27 +101,31 @@ def parse_expression(text: str) -> list[Term]:
             if kind == "number" and tokens[position + 1: position + 2] != [("op", "*")]:
                 kind = "word"  # a number standing alone is a word of the vocabulary ("1984")
             if kind == "number":
-                weight = float(value)
+                weight = _weight(value)
                 position += 2
                 if position >= len(tokens):
                     raise ExpressionError("the expression ends with an operator: a word is missing after *")
                 kind, value = tokens[position]
             if kind != "word":
-                shown = value if kind == "op" else f"the number {value}"
-                raise ExpressionError(f"expected a word but found {shown!r} in {text.strip()!r}")
+                shown = repr(value) if kind == "op" else f"the number {value}"
+                raise ExpressionError(f"expected a word but found {shown} in {text.strip()!r}")
             word = value
             position += 1
             if position < len(tokens) and tokens[position] == ("op", "*"):
                 if position + 1 >= len(tokens) or tokens[position + 1][0] != "number":
-                    raise ExpressionError(f"'*' after {word!r} must be followed by a number")
-                weight *= float(tokens[position + 1][1])
+                    if _looks_like_number(word):  # 1e3*king, nan*king, inf*king
+                        raise ExpressionError(f"{_shorten(word)!r} is not a weight: write weights as plain "
+                                              "decimals, e.g. 2*king or 0.5*king")
+                    raise ExpressionError(f"'*' after {_shorten(word)!r} must be followed by a number")
+                weight *= _weight(tokens[position + 1][1])
                 position += 2
             terms.append(Term(word, sign * weight))
             expect_term = False
         else:
             if kind != "op" or value == "*":
                 raise ExpressionError(
-                    f"expected + or - before {value!r}: join the words with + and -, e.g. king - man + woman")
+                    f"expected + or - before {_shorten(value)!r}: join the words with + and -, "
+                    "e.g. king - man + woman")
             sign = -1.0 if value == "-" else 1.0
             position += 1
             expect_term = True
@@ -117,6 +134,26 @@ def parse_expression(text: str) -> list[Term]:
     if len(terms) > MAX_TERMS:
         raise ExpressionError(f"the expression has {len(terms)} words; at most {MAX_TERMS}")
     return _merge(terms)
+
+
+def _weight(text: str) -> float:
+    weight = float(text)  # the token is digits and one dot: always a valid float, maybe inf
+    if not weight <= MAX_WEIGHT:
+        raise ExpressionError(f"the weight {_shorten(text)} is too large: use weights between "
+                              f"-{MAX_WEIGHT:,.0f} and {MAX_WEIGHT:,.0f}")
+    return weight
+
+
+def _looks_like_number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
+
+
+def _shorten(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else text[: most - 3] + "..."
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
@@ -153,7 +190,7 @@ def solve(vectors: Vectors, expression, k: int = 10, method: str = "add",
         raise ParameterError(f"k must be a whole number of at least 1, not {k!r}")
     text = expression if isinstance(expression, str) else " + ".join(
         f"{t.weight}*{t.word}" for t in expression)
-    terms = parse_expression(expression) if isinstance(expression, str) else list(expression)
+    terms = parse_expression(expression) if isinstance(expression, str) else _check_terms(expression)
     terms = _merge([Term(vectors.resolve(t.word), float(t.weight)) for t in terms])
     if all(t.weight == 0 for t in terms):
         raise ExpressionError("every word in the expression has weight 0")
@@ -169,6 +206,20 @@ def solve(vectors: Vectors, expression, k: int = 10, method: str = "add",
     exclude = () if keep_inputs else [i for i in indices if i < len(unit)]
     answers = [Neighbour(vectors.words[i], float(scores[i])) for i in top_k(scores, k, exclude)]
     return Analogy(text.strip(), terms, method, answers)
+
+
+def _check_terms(terms) -> list[Term]:
+    """Terms handed in as a list (not typed): the same limits as a parsed expression."""
+    terms = [Term(str(word), float(weight)) for word, weight in terms]
+    if not terms:
+        raise ExpressionError("the expression is empty: give at least one word")
+    if len(terms) > MAX_TERMS:
+        raise ExpressionError(f"the expression has {len(terms)} words; at most {MAX_TERMS}")
+    for term in terms:
+        if not abs(term.weight) <= MAX_WEIGHT:  # also refuses NaN
+            raise ExpressionError(f"the weight {term.weight} of {_shorten(term.word)!r} is not usable: use "
+                                  f"weights between -{MAX_WEIGHT:,.0f} and {MAX_WEIGHT:,.0f}")
+    return terms
 
 
 def _cos_add(unit: np.ndarray, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 
 from .analogy import Analogy
 from .neighbours import neighbours
+from .plot_text import plot_text
 from .vectors import Vectors
 
 #: Neighbours drawn around each input word and the answer, for context.
@@ -138,11 +139,12 @@ def analogy_figure(vectors: Vectors, analogy: Analogy, *, context: int = CONTEXT
         figure.add_trace(go.Scatter(
             x=[point[0]], y=[point[1]], mode="markers", name="a - b + c",
             marker=dict(size=14, color="rgba(0,0,0,0)", line=dict(width=2, color=_ANSWER_COLOUR)),
-            hovertemplate=f"{corners.a} - {corners.b} + {corners.c}<extra></extra>"))
+            customdata=[plot_text(f"{corners.a} - {corners.b} + {corners.c}")],
+            hovertemplate="%{customdata}<extra></extra>"))
         _arrow(figure, where[corners.b], where[corners.c], _INPUT_COLOUR)
         _arrow(figure, where[corners.a], where[corners.answer], _ANSWER_COLOUR)
     figure.update_layout(
-        title=dict(text=describe(analogy), font=dict(size=14)), height=height, showlegend=False,
+        title=dict(text=plot_text(describe(analogy)), font=dict(size=14)), height=height, showlegend=False,
         margin=dict(l=10, r=10, t=50, b=10), dragmode="pan",
         xaxis=dict(title="PC 1 of these words", zeroline=False),
         yaxis=dict(title="PC 2", zeroline=False, scaleanchor="x", scaleratio=1))
@@ -154,7 +156,9 @@ def _points(figure: go.Figure, words: list[str], where: dict, name: str, marker:
     if not words:
         return
     xy = np.array([where[w] for w in words])
-    figure.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers+text", name=name, text=words,
+    # Words are escaped (embedviz.plot_text): plotly would render a word such as <b>x</b> as HTML.
+    figure.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers+text", name=name,
+                                text=[plot_text(w) for w in words],
                                 textposition="top center", textfont=font, marker=marker,
                                 hovertemplate="%{text}<extra>" + name + "</extra>"))
 

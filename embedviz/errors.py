@@ -33,7 +33,9 @@ class UnknownWordError(EmbedvizError, KeyError):
     def __init__(self, word: str, suggestions: list[str] | None = None):
         self.word = word
         self.suggestions = list(suggestions or [])
-        message = f"unknown word {word!r}: it is not in the vocabulary"
+        # A pasted megabyte is named by its start and length, so the message stays one short line.
+        shown = repr(word) if len(word) <= 60 else f"{word[:40]!r}... ({len(word):,} characters)"
+        message = f"unknown word {shown}: it is not in the vocabulary"
         if self.suggestions:
             message += "; did you mean: " + ", ".join(self.suggestions) + "?"
         super().__init__(message)

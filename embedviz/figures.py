@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 
 from .clusters import Categories, Clusters
 from .labels import Scale, boxes, place_labels
+from .plot_text import plot_text, plot_texts
 from .projection import Projection
 
 WORDS_TRACE = 0
@@ -103,12 +104,12 @@ def _marker(colouring: Colouring | None, three_d: bool) -> dict:
     marker["color"] = colouring.values
     if colouring.names is None:
         marker.update(colorscale="Viridis", showscale=True,
-                      colorbar=dict(title=colouring.title, thickness=12))
+                      colorbar=dict(title=plot_text(colouring.title), thickness=12))
     else:
         k = max(len(colouring.names), 1)
         marker.update(colorscale=_discrete_scale(k), cmin=-0.5, cmax=k - 0.5, showscale=True,
-                      colorbar=dict(title=colouring.title, thickness=12, tickvals=list(range(k)),
-                                    ticktext=[_shorten(f"{c}: {name}")
+                      colorbar=dict(title=plot_text(colouring.title), thickness=12, tickvals=list(range(k)),
+                                    ticktext=[plot_text(_shorten(f"{c}: {name}"))
                                               for c, name in enumerate(colouring.names)]))
     return marker
 
@@ -241,7 +242,7 @@ def scatter(projection: Projection, *, counts=None, colouring: Colouring | None 
                             dict(size=12, color=NEIGHBOUR_TEXT, weight="bold"), mode="markers+text",
                             marker=dict(size=8 if not three_d else 4, color=NEIGHBOUR_COLOUR))
         labelled = set(neighbour_labels)
-        trace.text = [words[i] if i in labelled else "" for i in neighbour_rows]
+        trace.text = [plot_text(words[i]) if i in labelled else "" for i in neighbour_rows]
         figure.add_trace(trace)
     if marked:
         figure.add_trace(_text_trace(coords, words, marked, "highlight", three_d,
@@ -295,7 +296,8 @@ def _place_labels(coords, words, ranges, limit: int, marked, neighbour_rows, wid
 
 def _words_trace(coords, words, counts, colouring, three_d: bool):
     """All words in one WebGL trace. Hover shows the word, its frequency rank and its count; ranks
-    and counts travel as one int32 array (base64 in the JSON), the words as the only text."""
+    and counts travel as one int32 array (base64 in the JSON), the words as the only text (escaped:
+    :mod:`embedviz.plot_text`); a colouring's title travels in ``meta``, never in the template."""
     n = len(words)
     ranks = np.arange(1, n + 1, dtype=np.int32)
     if counts is not None and len(counts) == n and np.any(np.asarray(counts) > 0):
@@ -305,11 +307,13 @@ def _words_trace(coords, words, counts, colouring, three_d: bool):
     else:
         customdata = ranks[:, None]
         hover = "<b>%{text}</b><br>rank %{customdata[0]:,}"
+    meta = None
     if colouring is not None and colouring.names is not None:
-        hover += "<br>" + colouring.title + " %{marker.color}"
+        hover += "<br>%{meta[0]} %{marker.color}"
+        meta = [plot_text(colouring.title)]
     hover += "<extra></extra>"
     # A numpy array of strings, not a list: plotly validates a list element by element (~1 s at 50k).
-    common = dict(mode="markers", text=np.asarray(words, dtype=np.str_), customdata=customdata,
+    common = dict(mode="markers", text=plot_texts(words), customdata=customdata, meta=meta,
                   hovertemplate=hover, marker=_marker(colouring, three_d), name="words")
     if three_d:
         return go.Scatter3d(x=coords[:, 0], y=coords[:, 1], z=coords[:, 2], **common)
@@ -327,7 +331,7 @@ def _links_trace(coords, centre: int, others: Sequence[int], three_d: bool):
 
 def _text_trace(coords, words, rows, name: str, three_d: bool, font: dict, mode: str, marker=None):
     rows = np.asarray(rows, dtype=np.int64)
-    style = dict(mode=mode, text=[words[i] for i in rows], textfont=font, name=name, hoverinfo="skip",
+    style = dict(mode=mode, text=[plot_text(words[i]) for i in rows], textfont=font, name=name, hoverinfo="skip",
                  textposition="top center")
     if marker is not None:
         style["marker"] = marker

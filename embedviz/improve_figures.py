@@ -12,6 +12,8 @@ from dataclasses import asdict, is_dataclass
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .plot_text import plot_text
+
 SCORE_LABELS = {
     "analogies": "analogy accuracy (all questions)",
     "wordsim353": "WordSim-353 Spearman x coverage",
@@ -66,7 +68,7 @@ def tuning_history_figure(result, *, title: str | None = "Search history: score 
     for value in scores:
         running = max(running, value)
         best.append(running)
-    hover = ["<br>".join(f"{k} = {_short(v)}" for k, v in t["params"].items()) for t in done]
+    hover = ["<br>".join(plot_text(f"{k} = {_short(v)}") for k, v in t["params"].items()) for t in done]
     figure.add_trace(go.Scatter(
         x=numbers, y=scores, mode="markers", name="trial score", customdata=hover,
         marker=dict(size=[14 if n == 0 else 9 for n in numbers],

@@ -14,6 +14,10 @@ from .errors import ParameterError
 from .vectors import Vectors
 
 
+#: Most words :func:`doesnt_match` compares (a limit, not a setting: a pasted list is refused at once).
+MAX_DOESNT_MATCH_WORDS = 1_000
+
+
 class Neighbour(NamedTuple):
     word: str
     score: float
@@ -78,11 +82,14 @@ def doesnt_match(vectors: Vectors, words) -> str:
     """The word least like the others: lowest cosine with the mean of the unit vectors.
 
     Same rule as gensim's ``KeyedVectors.doesnt_match``, but an unknown word is an error (gensim
-    silently drops it).
+    silently drops it). Blank entries are skipped; at most :data:`MAX_DOESNT_MATCH_WORDS` words.
     """
     words = [w for w in words if w.strip()]
     if len(words) < 2:
         raise ParameterError("doesnt_match needs at least two words")
+    if len(words) > MAX_DOESNT_MATCH_WORDS:
+        raise ParameterError(f"doesnt_match compares at most {MAX_DOESNT_MATCH_WORDS:,} words, not "
+                             f"{len(words):,}: give fewer words")
     resolved = [vectors.resolve(w) for w in words]
     rows = vectors.unit[[vectors.index[w] for w in resolved]]
     mean = rows.mean(axis=0)

@@ -21,6 +21,8 @@ from .errors import UnknownWordError, VectorsFormatError
 
 VECTORS_FILE = "vectors.npy"
 VOCAB_FILE = "vocab.json"
+#: Longest unknown word for which close spellings are looked for.
+MAX_SUGGESTED_LENGTH = 100
 
 
 class Vectors:
@@ -111,7 +113,13 @@ class Vectors:
         return self.matrix[self.index_of(word)]
 
     def suggest(self, word: str, n: int = 3, restrict: int = 50_000) -> list[str]:
-        """Close spellings of ``word`` among the ``restrict`` most frequent words."""
+        """Close spellings of ``word`` among the ``restrict`` most frequent words.
+
+        Nothing for a word longer than :data:`MAX_SUGGESTED_LENGTH` (difflib's cost grows with it, and
+        a pasted paragraph has no close spelling).
+        """
+        if len(word) > MAX_SUGGESTED_LENGTH:
+            return []
         candidates = self.words[:restrict]
         return difflib.get_close_matches(word.lower(), candidates, n=n, cutoff=0.6)
 

@@ -4,12 +4,13 @@ import re
 
 import streamlit as st
 
-from embedviz.analogy import parse_expression, solve
+from embedviz.analogy import MAX_EXPRESSION_LENGTH, parse_expression, solve
 from embedviz.analogy_figure import analogy_figure, describe, parallelogram
 from embedviz.errors import EmbedvizError, UnknownWordError
 from embedviz.neighbours import doesnt_match
 from embedviz.ui.cache import load_vectors
 from embedviz.ui.sidebar import active_model
+from embedviz.ui.text import md_error, md_escape
 from embedviz.ui.navigation import within_app
 
 within_app()  # a first request straight to this page still goes through app.py
@@ -61,7 +62,8 @@ if examples:
         for example in examples:
             st.button(example, key=f"example_{example}", on_click=_use, args=(example,), type="tertiary")
 
-expression = st.text_input("Expression", key=EXPRESSION, placeholder="king - man + woman")
+expression = st.text_input("Expression", key=EXPRESSION, placeholder="king - man + woman",
+                           max_chars=MAX_EXPRESSION_LENGTH)
 left, middle, right = st.columns(3)
 method = left.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="analogy_method",
                     help="3CosAdd: the words nearest by cosine to the sum of the unit vectors (gensim's "
@@ -76,20 +78,20 @@ analogy = None
 try:
     analogy = solve(vectors, expression, k=int(k), method=method, keep_inputs=keep_inputs)
 except UnknownWordError as exc:
-    st.error(str(exc))
+    st.error(md_error(exc))
     if exc.suggestions:
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.caption(f"Replace {exc.word!r} with:", width="content")
+            st.caption(f"Replace {md_escape(repr(exc.word))} with:", width="content")
             for suggestion in exc.suggestions:
-                st.button(suggestion, key=f"suggestion_{suggestion}", on_click=_replace,
+                st.button(md_escape(suggestion), key=f"suggestion_{suggestion}", on_click=_replace,
                           args=(exc.word, suggestion))
 except EmbedvizError as exc:
-    st.error(str(exc))
+    st.error(md_error(exc))
 
 if analogy is not None:
     results, picture = st.columns([2, 3])
     with results:
-        st.metric("Answer", analogy.answer or "none")
+        st.metric("Answer", md_escape(analogy.answer) if analogy.answer else "none")
         score = "cosine similarity" if method == "add" else "3CosMul score (cosines shifted to [0, 1])"
         st.dataframe({"word": [a.word for a in analogy.answers],
                       "score": [round(a.score, 4) for a in analogy.answers]},
@@ -100,7 +102,7 @@ if analogy is not None:
         explained = ("PCA fitted on just these words (the inputs, the answer and a few neighbours of each), "
                      "so the axes are the directions in which they differ most.")
         if parallelogram(analogy) is None:
-            st.caption(f"{describe(analogy)}: the words, the answer and their neighbours. {explained}")
+            st.caption(f"{md_escape(describe(analogy))}: the words, the answer and their neighbours. {explained}")
         else:
             st.caption(f"{explained} The open circle is where *a - b + c* itself lands, the fourth corner of "
                        "the parallelogram; the answer is the word whose direction is nearest to it in the full "
@@ -109,9 +111,10 @@ if analogy is not None:
 st.divider()
 st.subheader("Which word doesn't match?")
 st.session_state.setdefault("doesnt_match_words", "king, queen, prince, bread")
-text = st.text_input("Words", key="doesnt_match_words", help="Two or more words, separated by commas or spaces.")
+text = st.text_input("Words", key="doesnt_match_words", max_chars=MAX_EXPRESSION_LENGTH,
+                     help="Two or more words, separated by commas or spaces.")
 try:
     odd = doesnt_match(vectors, [w for w in re.split(r"[,\s]+", text) if w])
-    st.success(f"**{odd}** doesn't match: it is the least similar to the mean of the words.")
+    st.success(f"**{md_escape(odd)}** doesn't match: it is the least similar to the mean of the words.")
 except EmbedvizError as exc:
-    st.error(str(exc))
+    st.error(md_error(exc))

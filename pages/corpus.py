@@ -20,6 +20,7 @@ from embedviz.ui.corpus_widgets import (choose_spec, chosen_spec, corpus_columns
 from embedviz.uploads import (BUNDLED, UPLOAD_TYPES, CorpusSpec, bundled_spec, delete_upload,
                               list_uploads, save_upload, upload_spec)
 from embedviz.ui.navigation import within_app
+from embedviz.ui.text import md_error, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
 
@@ -39,11 +40,11 @@ def source_title(source: str) -> str:
     kind, _, ident = source.partition(":")
     if kind == "bundled":
         return f"{BUNDLED[ident].title} (bundled)"
-    return f"{ident} (your upload)"
+    return f"{md_escape(ident)} (your upload)"
 
 
 def stop_with(message: str):
-    st.error(message)
+    st.error(md_error(message))  # messages quote file names, columns and lines of the upload
     st.stop()
 
 
@@ -63,7 +64,7 @@ if uploaded is not None and st.session_state.get("corpus_saved_upload") != uploa
     try:
         saved = save_upload(owner, uploaded.name, uploaded.getvalue())
     except EmbedvizError as exc:
-        st.error(str(exc))
+        st.error(md_error(exc))
     else:
         st.session_state["corpus_saved_upload"] = uploaded.file_id
         st.session_state["corpus_source"] = f"upload:{saved.name}"
@@ -240,5 +241,5 @@ if statistics.labels:
         counts = pd.DataFrame(list(statistics.labels[column].items()), columns=[column, "documents"])
         cell.dataframe(counts, hide_index=True, height=240)
 
-st.success(f"The Train page will use **{base.title}** read this way.")
+st.success(f"The Train page will use **{md_escape(base.title)}** read this way.")
 st.page_link("pages/train.py", label="Train on this corpus", icon=":material/model_training:")

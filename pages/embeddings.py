@@ -13,6 +13,7 @@ from embedviz.ui.corpus_widgets import chosen_spec, first_documents
 from embedviz.ui.sidebar import active_model
 from embedviz.uploads import CorpusSpec
 from embedviz.ui.navigation import within_app
+from embedviz.ui.text import md_code, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
 
@@ -38,16 +39,16 @@ if chosen:
 default = " ".join(default.split()[:20])
 sentence = st.text_input("A sentence", value=default, key="embeddings_sentence",
                          help="Any sentence; it is tokenised like the corpus and looked up in the "
-                              f"vocabulary of the model {name!r}.")
+                              f"vocabulary of the model {md_escape(repr(name))}.")
 encoding = encode_sentence(vectors, sentence, tokenizer)
-st.caption(f"Model **{name}**: a vocabulary of {encoding.vocabulary_size:,} words, "
-           f"{encoding.dim} dimensions ({store().meta(name).get('trainer', 'unknown')}).")
+st.caption(f"Model **{md_escape(name)}**: a vocabulary of {encoding.vocabulary_size:,} words, "
+           f"{encoding.dim} dimensions ({md_escape(store().meta(name).get('trainer', 'unknown'))}).")
 if not encoding.tokens:
     st.warning("This sentence holds no words: type another one.")
     st.stop()
 if encoding.unknown:
     st.caption("Not in the vocabulary (a real model maps these to one 'unknown' slot): "
-               + ", ".join(f"`{w}`" for w in encoding.unknown))
+               + ", ".join(md_code(w) for w in encoding.unknown))
 
 st.subheader("1. Word indices")
 st.markdown(STEPS["index"])

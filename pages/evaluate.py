@@ -9,6 +9,7 @@ from embedviz.ui.scores import (analogy_rows, benchmark_label, comparison_rows, 
                                 merge_scores, pair_rows, uploaded_files)
 from embedviz.ui.sidebar import active_model
 from embedviz.ui.navigation import within_app
+from embedviz.ui.text import md_error, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
 
@@ -18,7 +19,7 @@ DECIMAL = st.column_config.NumberColumn(format="%.3f")
 
 def run_benchmarks(name: str) -> None:
     """Score model ``name`` on the standard benchmarks and keep the scores in its meta.json."""
-    with st.spinner(f"Scoring {name} on the Google analogies (19,544 questions, 3CosAdd and 3CosMul), "
+    with st.spinner(f"Scoring {md_escape(name)} on the Google analogies (19,544 questions, 3CosAdd and 3CosMul), "
                     "WordSim353 and SimLex-999..."):
         scores = evaluate(load_vectors(name))
     old = store().meta(name).get("scores")
@@ -27,7 +28,7 @@ def run_benchmarks(name: str) -> None:
 
 def show_scores(scores: dict) -> None:
     for benchmark, by_method in scores.get("analogies", {}).items():
-        st.subheader(benchmark_label(benchmark))
+        st.subheader(md_escape(benchmark_label(benchmark)))
         rows = analogy_rows(by_method)
         total = rows[-1]
         columns = st.columns(3)
@@ -48,7 +49,8 @@ def show_scores(scores: dict) -> None:
                          sort=False, height=max(200, 45 * len(covered)))
         uncovered = [r["section"] for r in rows[:-1] if not r["covered"]]
         if uncovered:
-            st.caption("No question covered (a word missing from the vocabulary) in: " + ", ".join(uncovered))
+            st.caption("No question covered (a word missing from the vocabulary) in: "
+                       + ", ".join(md_escape(section) for section in uncovered))
     if scores.get("pairs"):
         st.subheader("Word similarity")
         st.dataframe(pair_rows(scores["pairs"]), hide_index=True, key="pairs",
@@ -64,18 +66,18 @@ if name is None:
     st.info("The store is empty: train a model or import vectors first.")
     st.stop()
 st.markdown(
-    f"Scores of **{name}** on the Google analogy set (per section, with 3CosAdd and 3CosMul) and on "
+    f"Scores of **{md_escape(name)}** on the Google analogy set (per section, with 3CosAdd and 3CosMul) and on "
     "WordSim353 and SimLex-999 (Spearman correlation with human similarity judgements). "
     "Scores are saved with the model, so the table at the bottom compares every model evaluated so far.")
 
 message = st.session_state.pop("evaluate_message", None)
 if message:
-    st.success(message)
+    st.success(md_escape(message))
 if st.button("Run the benchmarks", type="primary", key="run_benchmarks"):
     try:
         run_benchmarks(name)
     except EmbedvizError as exc:
-        st.error(str(exc))
+        st.error(md_error(exc))
 
 with st.expander("Your own benchmark files"):
     st.markdown("An analogy file has lines `a b c d` (*a* is to *b* as *c* is to *d*), grouped in sections by "
@@ -90,13 +92,13 @@ with st.expander("Your own benchmark files"):
                 custom = evaluate_files(load_vectors(name), analogies, pairs)
             store().update_meta(name, scores=merge_scores(store().meta(name).get("scores"), custom))
         except EmbedvizError as exc:
-            st.error(str(exc))
+            st.error(md_error(exc))
 
 scores = store().meta(name).get("scores")
 if scores:
     show_scores(scores)
 else:
-    st.info(f"{name} has not been evaluated yet: run the benchmarks (a few seconds on the demo model).")
+    st.info(f"{md_escape(name)} has not been evaluated yet: run the benchmarks (a few seconds on the demo model).")
 
 st.divider()
 st.subheader("All models")
@@ -109,10 +111,10 @@ waiting = [row["model"] for row in rows if not row["evaluated"]]
 if waiting:
     st.caption("Not evaluated yet:")
     for column, model in zip(st.columns(min(len(waiting), 4)) * len(waiting), waiting):
-        if column.button(f"Evaluate {model}", key=f"evaluate_{model}"):
+        if column.button(f"Evaluate {md_escape(model)}", key=f"evaluate_{model}"):
             try:
                 run_benchmarks(model)
                 st.session_state["evaluate_message"] = f"Scored {model}."
                 st.rerun()
             except EmbedvizError as exc:
-                st.error(str(exc))
+                st.error(md_error(exc))

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from embedviz.clusters import metadata_columns
+from embedviz.analogy import MAX_EXPRESSION_LENGTH
 from embedviz.errors import EmbedvizError
 from embedviz.figures import (cluster_colouring, frequency_colouring, metadata_colouring, neighbours_on_map,
                               scatter, selected_rows, selection_table)
@@ -13,6 +14,7 @@ from embedviz.neighbours import neighbours
 from embedviz.ui.cache import clusters, load_vectors, start_projection, store
 from embedviz.ui.navigation import within_app
 from embedviz.ui.sidebar import active_model
+from embedviz.ui.text import md_error, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
 
@@ -28,7 +30,7 @@ if name is None:
 vectors = load_vectors(name)
 size = len(vectors)
 if size < 3:
-    st.error(f"Model {name!r} has {size} words; a map needs at least 3.")
+    st.error(md_escape(f"Model {name!r} has {size} words; a map needs at least 3."))
     st.stop()
 
 # -- the projection: computed only when "Project" is pressed with new parameters ----------------------
@@ -76,7 +78,7 @@ if waited:
                       state="error" if job.error else "complete", expanded=False)
 if job.error is not None:
     if isinstance(job.error, EmbedvizError):
-        st.error(str(job.error))
+        st.error(md_error(job.error))
         st.stop()
     raise job.error
 shown = job.result
@@ -107,7 +109,7 @@ with side:
     options = ["cluster", "frequency"] + [f"meta:{column}" for column in extra]
     colour = st.radio("Colour by", options, key="explore_colour",
                       format_func=lambda o: {"cluster": "Cluster (k-means)", "frequency": "Frequency"}.get(
-                          o, o.removeprefix("meta:")))
+                          o, md_escape(o.removeprefix("meta:"))))
     if colour == "cluster":
         most = min(60, n)
         if st.session_state.get("explore_clusters", 0) > most:  # fewer words than before
@@ -126,7 +128,8 @@ with side:
                        help="Most frequent words first; a label that would cover another is left out.")
 
     st.divider()
-    query = st.text_input("Find a word", key="explore_word", placeholder="e.g. king").strip()
+    query = st.text_input("Find a word", key="explore_word", placeholder="e.g. king",
+                          max_chars=MAX_EXPRESSION_LENGTH).strip()
     k_near = st.number_input("Neighbours", min_value=1, max_value=50, value=10, key="explore_k")
     focus, near = None, []
     if query:
@@ -134,18 +137,19 @@ with side:
             word = vectors.resolve(query)
             near = neighbours(vectors, word, k=int(k_near))
         except EmbedvizError as exc:
-            st.warning(str(exc))
+            st.warning(md_error(exc))
         else:
             rank = vectors.index[word] + 1
             if rank > n:
-                st.info(f"**{word}** is word {rank:,} by frequency; the map shows the top {n:,}. "
+                st.info(f"**{md_escape(word)}** is word {rank:,} by frequency; the map shows the top {n:,}. "
                         "Raise the number of words to see it.")
             else:
                 focus = word
             table = pd.DataFrame(neighbours_on_map(shown, word, near, vectors))
             table["map rank"] = table["map rank"].astype("Int64")
             st.dataframe(table, hide_index=True, width="stretch")
-            st.caption(f"Nearest to **{word}** by cosine in the original {vectors.dim}-dimensional space. "
+            st.caption(f"Nearest to **{md_escape(word)}** by cosine in the original {vectors.dim}-dimensional "
+                       "space. "
                        "*rank*: by frequency; *map rank*: how near it is drawn (1 = the nearest point; "
                        "empty: not on the map).")
 

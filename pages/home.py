@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from embedviz.analogy import solve
+from embedviz.analogy import MAX_EXPRESSION_LENGTH, solve
 from embedviz.analogy_figure import analogy_figure
 from embedviz.errors import EmbedvizError
 from embedviz.figures import scatter
 from embedviz.store import DEMO_NAME
 from embedviz.ui.cache import load_vectors, projection, store
 from embedviz.ui.navigation import within_app
+from embedviz.ui.text import md_error, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
 
@@ -35,14 +36,15 @@ st.caption(f"The pictures use the **demo** model: Word2Vec trained on the King J
 left, right = st.columns([3, 2])
 with right:
     expression = st.text_input("Expression", value="king - man + woman", key="home_expression",
+                               max_chars=MAX_EXPRESSION_LENGTH,
                                help="Words joined by + and -, e.g. father - son + daughter.")
     try:
         analogy = solve(vectors, expression, k=5)
     except EmbedvizError as exc:
         analogy = None
-        st.error(str(exc))
+        st.error(md_error(exc))
     if analogy is not None:
-        st.metric("Answer", analogy.answer)
+        st.metric("Answer", md_escape(analogy.answer) if analogy.answer else "none")
         st.plotly_chart(analogy_figure(vectors, analogy, height=420), key="home_analogy")
         st.caption("The words in a projection of their own neighbourhood: the arrow from *man* to "
                    "*woman* and the one from *king* to the answer run alike.")

@@ -24,6 +24,7 @@ from embedviz.ui.corpus_widgets import chosen_spec, duration, session_owner
 from embedviz.ui.sidebar import select_model
 from embedviz.uploads import CorpusSpec, bundled_spec
 from embedviz.ui.navigation import within_app
+from embedviz.ui.text import md_error, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
 
@@ -85,14 +86,14 @@ def job_header(job, what: str) -> bool:
     status = job.status()
     if status.active:
         fraction = status.epoch / status.epochs if status.epochs else 0.0
-        st.progress(min(1.0, fraction), text=f"{what}: {status.message or status.state}")
+        st.progress(min(1.0, fraction), text=f"{what}: {md_escape(status.message or status.state)}")
         if st.button("Cancel", key=f"improve-cancel-{job.id}"):
             job.cancel()
             st.rerun()
     elif status.state == "done":
-        st.success(f"Done: {status.message}.")
+        st.success(f"Done: {md_error(status.message)}.")
     else:
-        st.error(f"{status.state.capitalize()}: {status.message}")
+        st.error(f"{status.state.capitalize()}: {md_error(status.message)}")
     return status.state == "done"
 
 
@@ -193,9 +194,9 @@ def trained_model(name: str) -> None:
         try:
             label, probabilities = predictor(str(models.path(name)), model_stamp(name)).predict(text)[0]
         except EmbedvizError as exc:
-            st.error(str(exc))
+            st.error(md_error(exc))
         else:
-            st.markdown(f"Predicted class: **{label}**")
+            st.markdown(f"Predicted class: **{md_escape(label)}**")
             st.dataframe(pd.DataFrame({"class": list(probabilities), "probability": list(probabilities.values())})
                          .sort_values("probability", ascending=False), hide_index=True,
                          column_config={"probability": st.column_config.ProgressColumn(min_value=0, max_value=1)})
@@ -210,7 +211,7 @@ with tab_train:
         try:
             start_torch_training(models, spec, "torch-classifier", knobs, name.strip(), owner)
         except EmbedvizError as exc:
-            st.error(str(exc))
+            st.error(md_error(exc))
         else:
             st.rerun()
 
@@ -219,7 +220,7 @@ with tab_train:
         if not jobs:
             return
         job = jobs[0]
-        st.markdown(f"**{job.model}**")
+        st.markdown(f"**{md_escape(job.model)}**")
         done = job_header(job, "Training")
         history = job.events(stage="training")
         if history:
@@ -258,9 +259,9 @@ with tab_curve:
             fractions = [float(x) for x in fractions_text.split(",") if x.strip()]
             start_curve(models, spec, curve_kind, learner_parameters(curve_kind), owner, fractions, curve_score)
         except ValueError:
-            st.error(f"fractions must be numbers separated by commas, not {fractions_text!r}")
+            st.error(md_escape(f"fractions must be numbers separated by commas, not {fractions_text!r}"))
         except EmbedvizError as exc:
-            st.error(str(exc))
+            st.error(md_error(exc))
         else:
             st.rerun()
 
@@ -272,7 +273,7 @@ with tab_curve:
         if job_header(job, "Learning curve") and job.result():
             result = job.result()
             st.plotly_chart(learning_curve_figure(result), key=f"improve-curve-{job.id}")
-            st.info(result["reading"])
+            st.info(md_escape(result["reading"]))
         else:
             points = [e["point"] for e in job.events() if e.get("stage") == "point"]
             if points:
@@ -297,7 +298,7 @@ with tab_tune:
                  "batch_size": int(batch_size), "patience": int(patience)}
     else:
         fixed = {"epochs": int(epochs), "min_count": max(2, int(min_count))}
-    st.caption("Kept fixed: " + ", ".join(f"{k}={v}" for k, v in fixed.items()))
+    st.caption("Kept fixed: " + ", ".join(md_escape(f"{k}={v}") for k, v in fixed.items()))
     tune_jobs = my_jobs("tune")
     if st.button("Start the search", disabled=any(j.status().active for j in tune_jobs), key="improve_tune_start"):
         try:
@@ -305,7 +306,7 @@ with tab_tune:
                 check_name(tune_name)
             start_tune(models, spec, tune_kind, fixed, owner, int(trials), tune_score, tune_name or None)
         except EmbedvizError as exc:
-            st.error(str(exc))
+            st.error(md_error(exc))
         else:
             st.rerun()
 

@@ -12,6 +12,7 @@ from embedviz.ui.cache import latest_projection, load_vectors, store
 from embedviz.ui.scores import headline
 from embedviz.ui.sidebar import ACTIVE, active_model, select_model
 from embedviz.ui.navigation import within_app
+from embedviz.ui.text import md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
 
@@ -83,8 +84,11 @@ def _import() -> None:
     st.session_state[SELECTED] = name
     st.session_state["import_name"] = ""
     st.session_state["import_count"] = st.session_state.get("import_count", 0) + 1
+    zero = meta["source"].get("zero_vectors", 0)
     _say("success", f"Imported {meta['words']:,} words × {meta['dim']} dimensions ({meta['source']['format']}) "
-                    f"as {name}; it is now the active model.")
+                    f"as {name}; it is now the active model."
+                    + (f" Note: {zero:,} of them have an all-zero vector, whose cosine similarity to every "
+                       "word is 0." if zero else ""))
 
 
 def _needs_metadata() -> bool:
@@ -103,7 +107,8 @@ def _pca_csv(home: str, name: str, dims: int) -> bytes:
 st.title("Models")
 message = st.session_state.pop(MESSAGE, None)
 if message:
-    (st.success if message[0] == "success" else st.error)(message[1])
+    # Messages quote model and file names: shown as text, never as Markdown.
+    (st.success if message[0] == "success" else st.error)(md_escape(message[1]))
 
 metas = store().list()
 active = active_model()
@@ -128,9 +133,9 @@ if names:
         st.button("Rename", key="models_rename", on_click=_rename, args=(selected,),
                   disabled=not st.session_state.get("models_new_name", "").strip())
     with delete:
-        confirmed = st.checkbox(f"Yes, delete {selected} and everything saved with it (it cannot be undone)",
+        confirmed = st.checkbox(f"Yes, delete {md_escape(selected)} and everything saved with it (it cannot be undone)",
                                 key="models_confirm_delete")
-        st.button(f"Delete {selected}", key="models_delete", type="primary", disabled=not confirmed,
+        st.button(f"Delete {md_escape(selected)}", key="models_delete", type="primary", disabled=not confirmed,
                   on_click=_delete, args=(selected,))
     with export:
         vectors = load_vectors(selected)

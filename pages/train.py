@@ -11,8 +11,10 @@ Who sees which job. Every job records its owner, this browser session's id
 - the owner's own jobs: running ones with live progress, loss curve and a Cancel button; finished
   ones with their outcome (done, failed, cancelled, interrupted: one line each) until dismissed.
   When a job of the owner is done, its model is selected in the sidebar once.
-- the other running jobs of the store, with their model name, algorithm and progress only (no
-  corpus, no Cancel), so a user knows why the machine is busy.
+- how many trainings of other sessions are running, and nothing else about them (no model name,
+  no corpus, no Cancel): a user knows why the machine is busy, and another user's work stays
+  theirs until its model is saved to the shared store. (A name another session is training is
+  refused as taken, as a name in the store is.)
 
 The owner id is derived from Streamlit's XSRF cookie where there is one (a served app), so after a
 reload in the same browser the user sees their jobs again. Where there is none it is random per
@@ -29,10 +31,11 @@ from embedviz.settings import setting
 from embedviz.store import check_name
 from embedviz.train import TrainingParameters, default_workers
 from embedviz.ui.cache import store
-from embedviz.ui.corpus_widgets import ALGORITHMS, algorithm_title, chosen_spec, job_panel, session_owner
+from embedviz.ui.corpus_widgets import ALGORITHMS, chosen_spec, job_panel, session_owner
 from embedviz.ui.sidebar import select_model
 from embedviz.uploads import CorpusSpec, default_spec
 from embedviz.ui.navigation import within_app
+from embedviz.ui.text import md_code, md_error, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
 
@@ -50,9 +53,10 @@ chosen = chosen_spec()
 spec = CorpusSpec.from_dict(chosen) if chosen else default_spec()
 with st.container(border=True):
     tokenizer = spec.tokenizer_options()
-    how = [f"text column `{spec.text_column}`" if spec.text_column else "plain text"]
+    # Column names and file names come from the user's files: code spans and escaped text.
+    how = [f"text column {md_code(spec.text_column)}" if spec.text_column else "plain text"]
     if spec.label_columns:
-        how.append("labels " + ", ".join(f"`{c}`" for c in spec.label_columns))
+        how.append("labels " + ", ".join(md_code(c) for c in spec.label_columns))
     how.append("lowercase" if tokenizer.lowercase else "case kept")
     if tokenizer.deaccent:
         how.append("accents stripped")
@@ -61,7 +65,8 @@ with st.container(border=True):
     how.append(f"tokens of {tokenizer.min_len}-{tokenizer.max_len} characters")
     if spec.phrases:
         how.append("phrases joined")
-    st.markdown(f"**Corpus:** {spec.title or ', '.join(spec.paths)}" + ("" if chosen else " (the default)")
+    st.markdown(f"**Corpus:** {md_escape(spec.title or ', '.join(spec.paths))}"
+                + ("" if chosen else " (the default)")
                 + "  \n" + "; ".join(how))
     st.page_link("pages/corpus.py", label="Choose or upload another corpus", icon=":material/description:")
 
@@ -148,7 +153,7 @@ try:
 except EmbedvizError as exc:
     problem = str(exc)
 if problem:
-    st.error(problem)
+    st.error(md_error(problem))  # it quotes the typed name
 
 mine_active = [job for job in active if job.owner == owner and job.spec().get("kind") == "train"]
 if mine_active:
@@ -165,7 +170,7 @@ if st.button("Start training", type="primary", disabled=bool(problem or mine_act
                                                             min_n=int(min_n), max_n=int(max_n), **common),
                            name, owner)
     except EmbedvizError as exc:
-        st.error(str(exc))
+        st.error(md_error(exc))
     else:
         st.session_state["train_name_used"] = True
         st.rerun()
@@ -194,22 +199,16 @@ def jobs_section():
             st.caption(f"{len(mine) - SHOWN_JOBS} older trainings not shown; dismiss some to see them.")
     running = list_jobs(models, active=True)
     mine_running = [job for job in running if job.owner == owner]
-    others = [job for job in running if job.owner != owner]
+    others = len(running) - len(mine_running)
     if others:
         st.subheader("Other trainings running on this server")
-        rows = []
-        for job in others:
-            status, spec_ = job.status(), job.spec()
-            parameters = spec_.get("parameters", {})
-            progress = (f"epoch {status.epoch} of {status.epochs}" if status.stage == "training"
-                        else status.message or status.state)
-            rows.append({"model": job.model, "algorithm": algorithm_title(parameters),
-                         "dimensions": parameters.get("dim"), "progress": progress,
-                         "started": (status.started or status.created or "")[:19].replace("T", " ")})
-        st.dataframe(rows, hide_index=True)
-    if polling and not mine_running and not others:
-        st.rerun()  # nothing left to watch: one full run stops the polling
+        st.caption(f"{others} training{'s' if others > 1 else ''} of other sessions (not shown: they are "
+                   "theirs until saved to the store); yours may take longer meanwhile.")
+    if polling and not mine_running:
+        st.rerun()  # nothing of ours left to watch: one full run stops the polling
 
 
-polling = bool(list_jobs(models, active=True))
+# Only this session's jobs are watched (other sessions' are not shown; the count above is redrawn
+# with the page).
+polling = any(job.owner == owner for job in list_jobs(models, active=True))
 st.fragment(jobs_section, run_every=1.0 if polling else None)()

@@ -201,6 +201,14 @@ def test_unknown_word_gives_one_line_message(page, server):
     message = error.first.inner_text().strip()
     assert "\n" not in message and len(message) < 300, message
     assert page.locator("[data-testid=stMetric]").filter(has_text="Answer").count() == 0
+    # Markup in the expression comes back as the very text typed: no link, no bold, no image.
+    typed = "[qwerty](javascript:alert(1)) - **x** <img src=x onerror=alert(1)>"
+    type_and_enter(page, "Expression", typed)
+    error = page.locator("[data-testid=stAlertContentError]").filter(has_text="[qwerty](javascript:")
+    error.first.wait_for(timeout=60_000)
+    shown = error.first.inner_text().strip().replace("\u2060", "")  # the invisible joiner that stops autolinks
+    assert shown == f"expected a word but found '*' in {typed!r}"
+    assert error.first.locator("a, strong, em, img").count() == 0
     assert_clean(page)
     assert not page.errors
 

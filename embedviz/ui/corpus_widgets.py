@@ -19,6 +19,7 @@ import streamlit as st
 from embedviz.corpus import Corpus
 from embedviz.jobs import Job
 from embedviz.training_figures import loss_figure
+from embedviz.ui.text import md_error, md_escape
 from embedviz.uploads import CorpusSpec, load_choice, save_choice
 
 OWNER_KEY = "embedviz_owner"
@@ -185,8 +186,9 @@ def job_panel(job: Job, *, key: str, can_cancel: bool = True) -> None:
     parameters = spec.get("parameters", {})
     epochs = parameters.get("epochs", 0)
     corpus = spec.get("corpus", {}).get("title") or "files"
-    title = (f"**{spec.get('model', '?')}** · {algorithm_title(parameters)}, {parameters.get('dim')} "
-             f"dimensions, {epochs} epochs · corpus: {corpus}")
+    title = (f"**{md_escape(spec.get('model', '?'))}** · {md_escape(algorithm_title(parameters))}, "
+             f"{md_escape(parameters.get('dim'))} dimensions, {md_escape(epochs)} epochs · "
+             f"corpus: {md_escape(corpus)}")
     with st.container(border=True):
         st.markdown(title)
         events = job.events()
@@ -217,11 +219,12 @@ def job_panel(job: Job, *, key: str, can_cancel: bool = True) -> None:
                     job.cancel()
                 st.rerun()
         elif status.state == "done":
-            st.success(f"Done: {status.message}.")
+            st.success(f"Done: {md_error(status.message)}.")
         elif status.state == "cancelled":
-            st.warning(f"Cancelled: {status.message.removeprefix('cancelled; ')}.")
+            st.warning(f"Cancelled: {md_error(status.message.removeprefix('cancelled; '))}.")
         else:
-            st.error(f"{status.state.capitalize()}: {status.message}")
+            # A failed job's message quotes the corpus (a column name, a line): text, not Markdown.
+            st.error(f"{status.state.capitalize()}: {md_error(status.message)}")
         if epochs_done:
             st.plotly_chart(loss_figure(epochs_done, epochs=epochs, title=None, height=260),
                             key=f"{key}-loss")

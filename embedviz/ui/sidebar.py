@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from embedviz.ui.cache import store
+from embedviz.ui.text import md_escape
 
 ACTIVE = "active_model"
 
@@ -66,6 +67,7 @@ def model_sidebar(first_run: bool = False) -> str | None:
 
 
 def _describe(meta: dict) -> str:
+    # A Markdown caption: what comes from meta.json (file names, the trainer) is escaped.
     parts = [f"**{meta.get('words', 0):,}** words, **{meta.get('dim', 0)}** dimensions"]
     trainer = meta.get("trainer", "unknown")
     parameters = meta.get("parameters", {})
@@ -78,10 +80,12 @@ def _describe(meta: dict) -> str:
         parts.append(f"{kind}, window {parameters.get('window')}, {parameters.get('epochs')} epochs")
     elif trainer == "imported":
         source = meta.get("source", {})
-        parts.append(f"imported from {source.get('file', '?')} ({source.get('format', '?')})")
+        parts.append(f"imported from {md_escape(source.get('file', '?'))} "
+                     f"({md_escape(source.get('format', '?'))})")
     else:
-        parts.append(f"trained by {trainer}")
+        parts.append(f"trained by {md_escape(trainer)}")
     corpus = meta.get("corpus", {})
     if corpus.get("files"):
-        parts.append("corpus: " + ", ".join(corpus["files"]) + f" ({corpus.get('tokens', 0):,} tokens)")
+        parts.append("corpus: " + ", ".join(md_escape(f) for f in corpus["files"])
+                     + f" ({corpus.get('tokens', 0):,} tokens)")
     return "  \n".join(parts)
