@@ -237,6 +237,10 @@ _LARGEST_JS = """(selector) => {
 }"""
 
 
+#: The same script under a public name, for the async helpers of tests/load_support.py.
+LARGEST_TRACE_JS = _LARGEST_JS
+
+
 def largest_trace(page, selector: str = PLOT) -> int:
     """The most points in one trace of the drawn plotly charts matching ``selector`` (0: none drawn)."""
     return page.evaluate(_LARGEST_JS, selector)[0]

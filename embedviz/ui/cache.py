@@ -5,6 +5,10 @@ the model folder's modification time, so a replaced model is reloaded. Projectio
 the engine and in memory here, so a rerun with the same parameters costs nothing; they are computed in
 a background thread (:class:`ProjectionJob`), so a page can show their progress and a rerun never
 kills them.
+
+Everything kept here is bounded, so that many sessions cannot grow the server without end: the
+vectors of at most 8 models, 16 clusterings, the :data:`KEPT_PROJECTIONS` latest finished
+projections, and at most :data:`HEAVY_AT_ONCE` t-SNE or UMAP computations at once.
 """
 
 from __future__ import annotations
@@ -53,6 +57,13 @@ def projection(name: str, method: str = "pca", dims: int = 2, top: int | None = 
 # -- projections computed in the background ------------------------------------------------------------
 #: Projections kept in memory per process (finished ones; the oldest is dropped first).
 KEPT_PROJECTIONS = 32
+#: t-SNE and UMAP computations at once per process. Each takes a core or more and memory in
+#: proportion to its words, so one more waits its turn: a session that asks for several in a row, or
+#: many sessions at once, cannot start them all together. A result from the engine's disk cache
+#: never waits, nor does a PCA (seconds, even for the whole vocabulary).
+HEAVY_AT_ONCE = 2
+HEAVY_METHODS = ("tsne", "umap")
+WAITING_MESSAGE = "waiting for another t-SNE or UMAP on this server to finish"
 
 
 class ProjectionJob:
@@ -63,7 +74,8 @@ class ProjectionJob:
     engine's latest progress report; ``result`` or ``error`` is set when ``done``.
     """
 
-    def __init__(self, vectors, cache_dir, method: str, dims: int, top: int | None, params: dict):
+    def __init__(self, vectors, cache_dir, method: str, dims: int, top: int | None, params: dict,
+                 slots: threading.Semaphore | None = None):
         self.description = f"{method} {dims}D of {'all' if top is None else f'the top {top:,}'} words"
         self.fraction = 0.0
         self.message = "starting"
@@ -73,6 +85,7 @@ class ProjectionJob:
         self.finished: float | None = None
         self._arguments = (vectors, cache_dir, method, dims, top, params)
         self._done = threading.Event()
+        self._slots, self._holding = slots, False  # see HEAVY_AT_ONCE
         self._thread = threading.Thread(target=self._run, name=f"embedviz-projection-{method}", daemon=True)
 
     def start(self) -> "ProjectionJob":
@@ -89,11 +102,21 @@ class ProjectionJob:
         except BaseException as exc:  # noqa: BLE001 - handed to the page, which shows it
             self.error = exc
         finally:
+            if self._holding:
+                self._slots.release()
+                self._holding = False
             self._arguments = None  # do not keep the vectors alive through the job
             self.finished = time.monotonic()
             self._done.set()
 
     def _progress(self, fraction: float, message: str) -> None:
+        # The engine reports the start of the work (a fraction below 1) only when the result is not
+        # in its disk cache: that is when a heavy job takes one of the slots, waiting if need be.
+        if self._slots is not None and not self._holding and fraction < 1.0:
+            if not self._slots.acquire(blocking=False):
+                self.message = WAITING_MESSAGE
+                self._slots.acquire()
+            self._holding = True
         self.fraction, self.message = float(fraction), message
 
     @property
@@ -120,6 +143,7 @@ class _Jobs:
     def __init__(self):
         self.lock = threading.Lock()
         self.jobs: OrderedDict[tuple, ProjectionJob] = OrderedDict()
+        self.heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)
 
 
 @st.cache_resource(show_spinner=False)
@@ -146,7 +170,8 @@ def start_projection(name: str, method: str = "pca", dims: int = 2, top: int | N
                                     and not isinstance(job.error, EmbedvizError)):
             board.jobs.move_to_end(key)
             return job
-        job = ProjectionJob(vectors, s.cache_dir(name), method, dims, top, dict(params))
+        job = ProjectionJob(vectors, s.cache_dir(name), method, dims, top, dict(params),
+                            slots=board.heavy if method in HEAVY_METHODS else None)
         board.jobs[key] = job
         finished = [k for k, j in board.jobs.items() if j.done]
         for old in finished[: max(0, len(board.jobs) - KEPT_PROJECTIONS)]:
