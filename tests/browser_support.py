@@ -16,6 +16,8 @@ the command that installs it.
 from __future__ import annotations
 
 import contextlib
+import csv
+import gzip
 import os
 import re
 import shutil
@@ -28,7 +30,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from embedviz.settings import PROJECT_DIR
+from embedviz.settings import DATA_DIR, PROJECT_DIR
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -319,3 +321,15 @@ def wait_text(page, locator, expected: str, timeout: float = 60.0, poll: float =
                 return seen
         time.sleep(poll)
     raise AssertionError(f"expected {expected!r}, still {seen!r} after {timeout:.0f} s")
+
+
+def training_corpus(folder: str | Path, rows: int) -> Path:
+    """The first ``rows`` verses of the KJV as a one-column CSV file: a training of a few seconds."""
+    path = Path(folder) / "genesis.csv"
+    with gzip.open(DATA_DIR / "kjv.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        texts = [row["text"] for _, row in zip(range(rows), csv.DictReader(f))]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text"])
+        writer.writerows([text] for text in texts)
+    return path

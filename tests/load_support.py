@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
-import gzip
 import os
 import re
 import statistics
@@ -37,10 +35,10 @@ from pathlib import Path
 
 import numpy as np
 
-from browser_support import CHROMIUM_ARGS, LARGEST_TRACE_JS, VIEWPORT, AppServer, chromium_path
+from browser_support import (CHROMIUM_ARGS, LARGEST_TRACE_JS, VIEWPORT, AppServer, chromium_path,
+                             training_corpus)
 
 from embedviz.jobs import Job, start_training
-from embedviz.settings import DATA_DIR
 from embedviz.store import DEMO_NAME, Store
 from embedviz.train import TrainingParameters
 from embedviz.uploads import CorpusSpec
@@ -79,18 +77,6 @@ def vectors_megabytes(store: Store, name: str = DEMO_NAME) -> float:
     """What one copy of a loaded model takes: its matrix and its unit rows (float32 each)."""
     meta = store.meta(name)
     return 2 * meta["words"] * meta["dim"] * 4 / 2**20
-
-
-def training_corpus(folder: str | Path, rows: int) -> Path:
-    """The first ``rows`` verses of the KJV as a one-column CSV file."""
-    path = Path(folder) / "genesis.csv"
-    with gzip.open(DATA_DIR / "kjv.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        texts = [row["text"] for _, row in zip(range(rows), csv.DictReader(f))]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text"])
-        writer.writerows([text] for text in texts)
-    return path
 
 
 def start_training_job(store: Store, corpus: Path, epochs: int) -> Job:

@@ -2,7 +2,6 @@
 
 import csv
 import gzip
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest

@@ -17,8 +17,6 @@ These tests never skip: without Chromium they fail and say how to install it (``
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 import re
 import subprocess
@@ -32,10 +30,10 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser_support import (AppServer, chromium_path, goto, metric_value, navigate, open_browser,  # noqa: E402
-                             plot_points, select_model, sidebar_model, type_and_enter, wait_idle, wait_plot,
-                             wait_text)
+                             plot_points, select_model, sidebar_model, training_corpus, type_and_enter,
+                             wait_idle, wait_plot, wait_text)
 
-from embedviz.settings import DATA_DIR, PROJECT_DIR  # noqa: E402
+from embedviz.settings import PROJECT_DIR  # noqa: E402
 
 TRAINED = "browser-genesis"
 CORPUS_ROWS = 3000
@@ -115,20 +113,9 @@ def test_home_draws_the_demo_space_and_solves_the_analogy(page, server, record_p
     assert not page.errors
 
 
-def _small_corpus(folder: Path) -> Path:
-    path = folder / "genesis.csv"
-    with gzip.open(DATA_DIR / "kjv.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        rows = [row["text"] for _, row in zip(range(CORPUS_ROWS), csv.DictReader(f))]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text"])
-        writer.writerows([text] for text in rows)
-    return path
-
-
 def test_upload_train_explore_and_solve(page, server, tmp_path):
     # -- Corpus: upload a CSV; the page selects the upload in its "Corpus" radio ---------------------------
-    corpus = _small_corpus(tmp_path)
+    corpus = training_corpus(tmp_path, CORPUS_ROWS)
     goto(page, server, "corpus")
     uploader = page.locator("[data-testid=stFileUploader]").filter(has_text="Upload corpus")
     uploader.locator("input[type=file]").set_input_files(str(corpus))
