@@ -26,6 +26,7 @@ have no direction, so their cosine similarity to any word is 0 (:func:`count_zer
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_file, disk_message, is_disk_full
 from .errors import ParameterError, VectorsFormatError
 from .settings import setting
 from .vectors import Vectors
@@ -712,28 +714,25 @@ def _check_words(vectors: Vectors, unwritable: re.Pattern, fmt: str, what: str) 
                 f"word {index} ({word!r}) {problem}, which the {fmt} format cannot hold")
 
 
-class _writing:
-    """``with _writing(path) as out``: a binary file, gzip if the name ends in ``.gz``; I/O
-    errors become one-line VectorsFormatErrors."""
-
-    def __init__(self, path):
-        self.path = Path(path)
-
-    def __enter__(self):
-        try:
-            if self.path.name.lower().endswith(".gz"):
-                self.stream = gzip.open(self.path, "wb")
+@contextlib.contextmanager
+def _writing(path):
+    """``with _writing(path) as out``: a binary file, gzip if the name ends in ``.gz``, written to
+    a temporary file that replaces ``path`` only once complete (a killed export or a full disk
+    never leaves a half-written file under the name); I/O errors become one-line
+    VectorsFormatErrors."""
+    path = Path(path)
+    try:
+        with atomic_file(path, "wb") as raw:
+            if path.name.lower().endswith(".gz"):
+                # mtime=0: the same vectors give the same bytes; the name inside is the target's.
+                with gzip.GzipFile(filename=path.name[:-3], mode="wb", fileobj=raw, mtime=0) as out:
+                    yield out
             else:
-                self.stream = open(self.path, "wb")
-        except OSError as exc:
-            raise VectorsFormatError(f"cannot write {self.path.name}: {_reason(exc)}") from None
-        return self.stream
-
-    def __exit__(self, kind, exc, traceback):
-        self.stream.close()
-        if isinstance(exc, OSError):
-            raise VectorsFormatError(f"cannot write {self.path.name}: {_reason(exc)}") from None
-        return False
+                yield raw
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise VectorsFormatError(disk_message(exc, f"writing {path.name}")) from None
+        raise VectorsFormatError(f"cannot write {path.name}: {_reason(exc)}") from None
 
 
 def _write_text_rows(vectors: Vectors, out, separator: str, words: bool) -> None:

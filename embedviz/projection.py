@@ -31,8 +31,8 @@ from typing import Callable
 
 import numpy as np
 
-from .atomic import atomic_file
-from .errors import ParameterError
+from .atomic import atomic_file, disk_message, is_disk_full
+from .errors import EmbedvizError, ParameterError
 from .trust import trustworthiness
 from .vectors import Vectors
 
@@ -84,12 +84,18 @@ class Projection:
 
     def to_csv(self, path: str | os.PathLike) -> None:
         """Write ``word,x,y[,z]`` with a header, one row per word."""
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(["word", *self.columns])
-            for word, row in zip(self.words, self.coords):
-                # str() of a float32 is its shortest exact form (0.1, not 0.10000000149011612).
-                writer.writerow([word, *(str(value) for value in row)])
+        # Written whole or not at all: a killed export never leaves a half-written file.
+        try:
+            with atomic_file(path, "w") as f:
+                writer = csv.writer(f)
+                writer.writerow(["word", *self.columns])
+                for word, row in zip(self.words, self.coords):
+                    # str() of a float32 is its shortest exact form (0.1, not 0.10000000149011612).
+                    writer.writerow([word, *(str(value) for value in row)])
+        except OSError as exc:
+            action = f"writing {Path(path).name}"
+            raise EmbedvizError(disk_message(exc, action) if is_disk_full(exc)
+                                else f"cannot write {Path(path).name}: {exc.strerror or exc}") from None
 
     def to_frame(self):
         """A pandas DataFrame with columns ``word, x, y[, z]``."""

@@ -378,3 +378,53 @@ def test_bad_parameters(tmp_path, options, message):
     (tmp_path / "g.txt").write_text("a 1\n", encoding="utf-8")
     with pytest.raises(ParameterError, match=re.escape(message)):
         read_vectors(tmp_path / "g.txt", **options)
+
+
+@pytest.mark.parametrize("writer", ["word2vec", "word2vec-gz", "glove", "projection-csv"])
+def test_a_full_disk_leaves_the_earlier_export_untouched(tmp_path, vectors, monkeypatch, writer):
+    """Exports go to a temporary file renamed into place: a write that fails half way (here the disk
+    fills after the first rows) leaves the file already there as it was, and no stray part file."""
+    import errno
+
+    import embedviz.formats as formats
+    import embedviz.projection as projection
+    from embedviz.errors import EmbedvizError
+
+    name = {"word2vec-gz": "out.txt.gz", "projection-csv": "out.csv"}.get(writer, "out.txt")
+    target = tmp_path / name
+    target.write_bytes(b"the earlier export\n")
+
+    def fill_the_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if writer == "projection-csv":
+        plain = Vectors([f"w{i}" for i in range(6)], np.random.default_rng(0).standard_normal((6, 4)))
+        result = projection.project(plain, method="pca", dims=2, trust_k=2)
+
+        class HalfWriter:
+            def __init__(self, f):
+                self.f, self.rows = f, 0
+
+            def writerow(self, row):
+                self.rows += 1
+                if self.rows > 2:
+                    fill_the_disk()
+                self.f.write(",".join(map(str, row)) + "\n")
+
+        monkeypatch.setattr(projection.csv, "writer", HalfWriter)
+        with pytest.raises(EmbedvizError, match=r"^the disk is full: writing out.csv failed"):
+            result.to_csv(target)
+    else:
+        real_rows = formats._write_text_rows
+
+        def half(vectors_, out, *args, **kwargs):
+            real_rows(vectors_.__class__(vectors_.words[:2], vectors_.matrix[:2], vectors_.counts[:2]),
+                      out, *args, **kwargs)
+            fill_the_disk()
+
+        monkeypatch.setattr(formats, "_write_text_rows", half)
+        write = write_glove if writer == "glove" else write_word2vec
+        with pytest.raises(VectorsFormatError, match=rf"^the disk is full: writing {re.escape(name)} failed"):
+            write(vectors, target)
+    assert target.read_bytes() == b"the earlier export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
