@@ -9,7 +9,7 @@ from embedviz.analogy_figure import analogy_figure, describe, parallelogram
 from embedviz.errors import EmbedvizError, UnknownWordError
 from embedviz.neighbours import doesnt_match
 from embedviz.ui.cache import load_vectors
-from embedviz.ui.sidebar import active_model
+from embedviz.ui.sidebar import require_model
 from embedviz.ui.text import md_error, md_escape
 from embedviz.ui.navigation import within_app
 
@@ -25,10 +25,7 @@ EXPRESSION = "analogy_expression"
 _EDGE = r"[^\s+\-*]"
 
 st.title("Analogies")
-name = active_model()
-if name is None:
-    st.info("The store is empty: train a model or import vectors first.")
-    st.stop()
+name = require_model()
 vectors = load_vectors(name)
 st.markdown(
     "Type words joined by `+` and `-`: the answers are the words nearest to the result. "

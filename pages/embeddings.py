@@ -10,7 +10,7 @@ from embedviz.explain import STEPS, embedding_figure, encode_sentence, human_byt
 from embedviz.tokenizer import TokenizerOptions
 from embedviz.ui.cache import load_vectors, store
 from embedviz.ui.corpus_widgets import chosen_spec, first_documents
-from embedviz.ui.sidebar import active_model
+from embedviz.ui.sidebar import require_model
 from embedviz.uploads import CorpusSpec
 from embedviz.ui.navigation import within_app
 from embedviz.ui.text import md_code, md_escape
@@ -21,10 +21,7 @@ DEMO_SENTENCE = "The king spoke to his people in the city"
 SHOWN_ONE_HOT = 8
 
 st.title("Embeddings explained")
-name = active_model()
-if not name:
-    st.info("Choose or train a model first: its vocabulary and vectors are what this page shows.")
-    st.stop()
+name = require_model("Choose or train a model first: its vocabulary and vectors are what this page shows.")
 vectors = load_vectors(name)
 
 tokenizer, default = TokenizerOptions(), DEMO_SENTENCE

@@ -13,7 +13,7 @@ from embedviz.figures import (cluster_colouring, frequency_colouring, metadata_c
 from embedviz.neighbours import neighbours
 from embedviz.ui.cache import clusters, load_vectors, start_projection, store
 from embedviz.ui.navigation import within_app
-from embedviz.ui.sidebar import active_model
+from embedviz.ui.sidebar import require_model
 from embedviz.ui.text import md_error, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
@@ -23,10 +23,7 @@ TRUST_HELP = ("Trustworthiness (0 to 1) asks whether each word's nearest neighbo
               "near it in the original space: 1 means the map shows no false neighbours.")
 
 st.title("Explore")
-name = active_model()
-if name is None:
-    st.info("No model yet: train one or import vectors first.")
-    st.stop()
+name = require_model()
 vectors = load_vectors(name)
 size = len(vectors)
 if size < 3:

@@ -48,3 +48,16 @@ def test_home_without_the_demo_model_says_how_to_get_it_back(app, home):
     app.run()
     assert not app.exception
     assert "python -m embedviz demo" in app.info[0].value
+
+
+@pytest.mark.parametrize("page, message", [
+    ("pages/explore.py", "The store is empty"), ("pages/analogies.py", "The store is empty"),
+    ("pages/evaluate.py", "The store is empty"), ("pages/embeddings.py", "Choose or train a model first")])
+def test_model_pages_on_an_empty_store_say_what_to_do(app, home, page, message):
+    from embedviz.store import Store
+
+    app.run()
+    Store(home).delete("demo")
+    app.switch_page(page).run()
+    assert not app.exception
+    assert [info.value for info in app.info if info.value.startswith(message)]

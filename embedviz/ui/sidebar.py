@@ -15,6 +15,18 @@ def active_model() -> str | None:
     return st.session_state.get(ACTIVE)
 
 
+NO_MODEL = "The store is empty: train a model or import vectors first."
+
+
+def require_model(message: str = NO_MODEL) -> str:
+    """The active model's name; without one, ``message`` is shown and the page stops there."""
+    name = active_model()
+    if not name:
+        st.info(message)
+        st.stop()
+    return name
+
+
 PENDING = "sidebar_model_pending"
 
 
