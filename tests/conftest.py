@@ -1,10 +1,11 @@
 """Shared fixtures: the bundled demo vectors, a small real corpus and an empty store."""
 
 import csv
-import gzip
+import random
 from pathlib import Path
 
 import pytest
+from corpus_support import bundled_rows, write_csv
 
 from embedviz.settings import DATA_DIR
 from embedviz.store import Store
@@ -23,29 +24,17 @@ def demo_keyed_vectors(demo_vectors):
     return demo_vectors.to_keyed_vectors()
 
 
-def _kjv_rows(n):
-    with gzip.open(DATA_DIR / "kjv.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        return [row for _, row in zip(range(n), reader)]
-
-
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory) -> Path:
     """The first 4,000 verses of the KJV (about 110k words) as a CSV file with labels."""
-    path = tmp_path_factory.mktemp("corpus") / "genesis.csv"
-    rows = _kjv_rows(4000)
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    return write_csv(tmp_path_factory.mktemp("corpus") / "genesis.csv", bundled_rows("kjv", 4000))
 
 
 @pytest.fixture(scope="session")
 def small_text_corpus(tmp_path_factory) -> Path:
     """The same verses as plain text, one paragraph per verse."""
     path = tmp_path_factory.mktemp("corpus") / "genesis.txt"
-    path.write_text("\n\n".join(row["text"] for row in _kjv_rows(4000)) + "\n", encoding="utf-8")
+    path.write_text("\n\n".join(row["text"] for row in bundled_rows("kjv", 4000)) + "\n", encoding="utf-8")
     return path
 
 
@@ -60,3 +49,42 @@ def home(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "home"
     monkeypatch.setenv("EMBEDVIZ_HOME", str(path))
     return path
+
+
+# -- corpora and settings shared by the learning-curve, search, classifier and augmentation tests ----
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory):
+    """The first 3,000 verses of the KJV (about 77k words)."""
+    return write_csv(tmp_path_factory.mktemp("tiny") / "kjv3000.csv", bundled_rows("kjv", 3000))
+
+
+@pytest.fixture(scope="session")
+def labelled_corpus(tmp_path_factory):
+    """300 short synthetic documents of three topics, each told by its own words."""
+    rng = random.Random(0)
+    topics = {"sport": "ball goal team match score player win run field coach".split(),
+              "food": "bread cheese apple soup cook eat taste dinner salt sugar".split(),
+              "music": "song sing guitar piano band note melody drum choir tune".split()}
+    filler = "the a of and to in is it was with".split()
+    path = tmp_path_factory.mktemp("labelled") / "topics.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "topic"])
+        for _ in range(300):
+            topic = rng.choice(sorted(topics))
+            words = [rng.choice(topics[topic]) if rng.random() < 0.5 else rng.choice(filler) for _ in range(12)]
+            writer.writerow([" ".join(words), topic])
+    return path
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """torch's default intra-op threads crawl on a loaded 2-core machine (measured ~15x slower): one
+    thread for the module that asks, restored afterwards. Module scope, so that it is in place before
+    a module's own trained-model fixtures run."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -5,16 +5,15 @@ session's owner id, and the page lists them.
 """
 
 import base64
-import csv
-import gzip
 import json
 
 import numpy as np
 import pytest
+from corpus_support import bundled_rows, write_csv
 from streamlit.testing.v1 import AppTest
 
 from embedviz.jobs import list_jobs
-from embedviz.settings import DATA_DIR, PROJECT_DIR
+from embedviz.settings import PROJECT_DIR
 from embedviz.store import Store
 from embedviz.ui.corpus_widgets import OWNER_KEY, SPEC_KEY
 from embedviz.uploads import CorpusSpec, save_upload
@@ -111,13 +110,7 @@ def test_train_page_trains_a_model_in_a_background_job(app, home, tmp_path):
     assert "already exists" in app.error[0].value
     assert app.button[0].disabled
 
-    path = tmp_path / "genesis.csv"
-    with gzip.open(DATA_DIR / "kjv.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        rows = [row for _, row in zip(range(2000), csv.DictReader(f))]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    path = write_csv(tmp_path / "genesis.csv", bundled_rows("kjv", 2000))
     app.session_state[SPEC_KEY] = CorpusSpec(paths=[str(path)], title="Genesis").to_dict()
     app.number_input(key="train_dim").set_value(10)
     app.number_input(key="train_epochs").set_value(2)

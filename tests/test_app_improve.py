@@ -1,13 +1,11 @@
 """The Improve and Embeddings explained pages through AppTest, with a real background classifier job."""
 
-import csv
-import gzip
-
 import pytest
+from corpus_support import bundled_rows, write_csv
 from streamlit.testing.v1 import AppTest
 
 from embedviz.jobs import list_jobs
-from embedviz.settings import DATA_DIR, PROJECT_DIR
+from embedviz.settings import PROJECT_DIR
 from embedviz.store import Store
 from embedviz.ui.corpus_widgets import OWNER_KEY, SPEC_KEY
 from embedviz.uploads import CorpusSpec
@@ -28,13 +26,7 @@ def app(home):
 
 @pytest.fixture
 def labelled(tmp_path):
-    path = tmp_path / "bard.csv"
-    with gzip.open(DATA_DIR / "shakespeare.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))[::130][:300]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    path = write_csv(tmp_path / "bard.csv", bundled_rows("shakespeare", 300, step=130))
     return CorpusSpec(paths=[str(path)], label_columns=["genre"], title="Bard", source="upload:bard.csv")
 
 

@@ -5,7 +5,6 @@ from collections import Counter
 
 import numpy as np
 import pytest
-import torch
 
 from embedviz import augment as augment_module
 from embedviz.augment import Augmenter, AugmentOptions, neighbour_table
@@ -17,12 +16,7 @@ from embedviz.neighbours import neighbours
 from embedviz.vectors import Vectors
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest
 
 
 def documents(n=200, length=20, seed=0):

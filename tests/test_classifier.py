@@ -24,13 +24,7 @@ FILLER = [f"w{chr(97 + i)}{chr(97 + j)}" for i in range(10) for j in range(10)] 
 FAST = dict(label_column="label", dim=16, hidden=16, epochs=4, batch_size=32, baseline=False, patience=0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Other engineers share this 2-core machine: one thread, restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest
 
 
 def write_keyword_corpus(path, n=300, seed=0, random_labels=False):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from corpus_support import bundled_rows, write_csv
 
 from embedviz.cli import main
 from embedviz.settings import PROJECT_DIR
@@ -168,21 +169,11 @@ def test_the_readme_settings_table_matches_the_settings():
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory):
     """600 Shakespeare speeches with their genre, shuffled."""
-    import csv
-    import gzip
     import random
 
-    from embedviz.settings import DATA_DIR
-
-    with gzip.open(DATA_DIR / "shakespeare.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        rows = [row for row in csv.DictReader(f) if len(row["text"]) > 40]
+    rows = [row for row in bundled_rows("shakespeare") if len(row["text"]) > 40]
     random.Random(0).shuffle(rows)
-    path = tmp_path_factory.mktemp("labelled") / "plays.csv"
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows[:600])
-    return path
+    return write_csv(tmp_path_factory.mktemp("labelled") / "plays.csv", rows[:600])
 
 
 def test_train_torch_classifier_and_sgns(labelled, home, capsys):

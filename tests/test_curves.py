@@ -1,9 +1,6 @@
 """Learning curves: nested subsets, the points, the reading rule, the figure and bad input."""
 
-import csv
-import gzip
 import json
-import random
 
 import pytest
 
@@ -12,42 +9,12 @@ from embedviz.curves import (CurvePoint, LearningCurve, TokenisedCorpus, learnin
                              score_vectors)
 from embedviz.errors import ParameterError
 from embedviz.improve_figures import epochs_figure, learning_curve_figure
-from embedviz.settings import DATA_DIR
 from embedviz.train import Progress
 
 TINY = {"dim": 20, "epochs": 2, "workers": 1}
 
 
-@pytest.fixture(scope="session")
-def tiny_corpus(tmp_path_factory):
-    """The first 3,000 verses of the KJV (about 77k words)."""
-    path = tmp_path_factory.mktemp("tiny") / "kjv3000.csv"
-    with gzip.open(DATA_DIR / "kjv.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        rows = [row for _, row in zip(range(3000), csv.DictReader(f))]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
-
-@pytest.fixture(scope="session")
-def labelled_corpus(tmp_path_factory):
-    """300 short synthetic documents of three topics, each told by its own words."""
-    rng = random.Random(0)
-    topics = {"sport": "ball goal team match score player win run field coach".split(),
-              "food": "bread cheese apple soup cook eat taste dinner salt sugar".split(),
-              "music": "song sing guitar piano band note melody drum choir tune".split()}
-    filler = "the a of and to in is it was with".split()
-    path = tmp_path_factory.mktemp("labelled") / "topics.csv"
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "topic"])
-        for _ in range(300):
-            topic = rng.choice(sorted(topics))
-            words = [rng.choice(topics[topic]) if rng.random() < 0.5 else rng.choice(filler) for _ in range(12)]
-            writer.writerow([" ".join(words), topic])
-    return path
 
 
 def test_word_vector_curve(tiny_corpus):
@@ -94,16 +61,6 @@ def test_pairs_score_is_spearman_times_coverage(demo_vectors):
     value, details = score_vectors(demo_vectors, "wordsim353")
     assert details["spearman"] is not None
     assert value == pytest.approx(details["spearman"] * details["covered"] / details["pairs"])
-
-
-@pytest.fixture
-def one_torch_thread():
-    """torch's default intra-op threads crawl on a loaded 2-core machine (measured ~15x slower)."""
-    torch = pytest.importorskip("torch")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _points(scores, train=None, fractions=(0.1, 0.25, 0.5, 1.0)):

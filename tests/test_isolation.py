@@ -9,16 +9,14 @@
   refused by the store (save, load, meta, rename, delete) and by the CLI, and nothing changes.
 """
 
-import csv
-import gzip
-
 import pytest
+from corpus_support import bundled_rows, write_csv
 from streamlit.testing.v1 import AppTest
 
 from embedviz.cli import EXIT_REFUSED, main
 from embedviz.errors import CorpusError, ParameterError, StoreError
 from embedviz.jobs import list_jobs, start_training
-from embedviz.settings import DATA_DIR, PROJECT_DIR
+from embedviz.settings import PROJECT_DIR
 from embedviz.store import Store
 from embedviz.train import TrainingParameters
 from embedviz.ui.corpus_widgets import OWNER_KEY, SPEC_KEY
@@ -43,14 +41,7 @@ def snapshot(folder):
 def verses(tmp_path) -> bytes:
     """2,000 verses of the KJV as CSV bytes: enough text for a training that is still running when
     the test looks at it."""
-    with gzip.open(DATA_DIR / "kjv.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        rows = [row for _, row in zip(range(2000), csv.DictReader(f))]
-    path = tmp_path / "verses.csv"
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path.read_bytes()
+    return write_csv(tmp_path / "verses.csv", bundled_rows("kjv", 2000)).read_bytes()
 
 
 @pytest.fixture

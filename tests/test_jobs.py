@@ -1,7 +1,5 @@
 """Background training jobs (real worker processes), uploads, and the figures of a training."""
 
-import csv
-import gzip
 import json
 import os
 import signal
@@ -9,11 +7,11 @@ import time
 
 import numpy as np
 import pytest
+from corpus_support import bundled_rows, write_csv
 
 from embedviz.errors import CorpusError, ParameterError, StoreError
 from embedviz.jobs import (STATUS_FILE, Job, get_job, list_jobs, process_alive, process_start_time,
                            start_training)
-from embedviz.settings import DATA_DIR
 from embedviz.train import TrainingParameters
 from embedviz.training_figures import loss_figure, zipf_figure
 from embedviz.uploads import (CorpusSpec, bundled_spec, list_uploads, load_choice, prune_uploads,
@@ -28,14 +26,7 @@ LONG = dict(dim=10, epochs=1000, min_count=2, workers=1)  # minutes: only for ca
 @pytest.fixture(scope="module")
 def tiny_corpus(tmp_path_factory):
     """The first 2,000 verses of the KJV as a CSV file with labels."""
-    path = tmp_path_factory.mktemp("jobs") / "genesis.csv"
-    with gzip.open(DATA_DIR / "kjv.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        rows = [row for _, row in zip(range(2000), reader)]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    path = write_csv(tmp_path_factory.mktemp("jobs") / "genesis.csv", bundled_rows("kjv", 2000))
     return CorpusSpec(paths=[str(path)], label_columns=["testament"], title="Genesis")
 
 

@@ -1,16 +1,14 @@
 """Background jobs of the PyTorch trainers, learning curves and searches (real worker processes)."""
 
-import csv
-import gzip
 import time
 
 import pytest
+from corpus_support import bundled_rows, write_csv
 
 from embedviz.classifier import WEIGHTS_FILE, Predictor
 from embedviz.errors import ParameterError
 from embedviz.job_kinds import start_curve, start_torch_training, start_tune
 from embedviz.jobs import list_jobs
-from embedviz.settings import DATA_DIR
 from embedviz.store import Store
 from embedviz.uploads import CorpusSpec
 
@@ -20,13 +18,7 @@ TINY = dict(label_column="genre", dim=8, epochs=2, min_count=1, hidden=8, batch_
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory):
     """300 Shakespeare speeches spread over the works (every genre), as a CSV with labels."""
-    path = tmp_path_factory.mktemp("torch-jobs") / "bard.csv"
-    with gzip.open(DATA_DIR / "shakespeare.csv.gz", "rt", encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))[::130][:300]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    path = write_csv(tmp_path_factory.mktemp("torch-jobs") / "bard.csv", bundled_rows("shakespeare", 300, step=130))
     return CorpusSpec(paths=[str(path)], label_columns=["genre"], title="Bard")
 
 

@@ -9,13 +9,11 @@ from embedviz.improve_figures import importance_figure, tuning_history_figure
 from embedviz.train import TrainingParameters
 from embedviz.tune import ImportanceUnavailable, param_importances, tune
 
-from test_curves import labelled_corpus, one_torch_thread, tiny_corpus  # noqa: F401 (fixtures)
-
 FIXED = {"dim": 20, "epochs": 2, "workers": 1}  # workers=1: gensim is deterministic, so is the search
 
 
 @pytest.fixture(scope="module")
-def search(tiny_corpus):  # noqa: F811
+def search(tiny_corpus):
     reports = []
     result = tune("word2vec", tiny_corpus, trials=3, score="wordsim353", seed=7, fixed=FIXED,
                   progress=reports.append)
@@ -49,7 +47,7 @@ def test_progress_reports(search):
     json.dumps([r.to_dict() for r in reports])
 
 
-def test_same_seed_same_search(search, tiny_corpus):  # noqa: F811
+def test_same_seed_same_search(search, tiny_corpus):
     result, _ = search
     again = tune("word2vec", tiny_corpus, trials=3, score="wordsim353", seed=7, fixed=FIXED)
     assert [t.params for t in again.trials] == [t.params for t in result.trials]
@@ -96,13 +94,13 @@ def test_importance_bars_and_messages():
     assert "scored the same" in importance_figure(_summary([0.2, 0.2, 0.2])).layout.annotations[0].text
 
 
-def test_timeout_keeps_the_defaults(tiny_corpus):  # noqa: F811
+def test_timeout_keeps_the_defaults(tiny_corpus):
     result = tune("word2vec", tiny_corpus, trials=5, fixed=FIXED, timeout=1e-6)
     assert len(result.trials) == 1 and result.stopped.startswith("timeout")
     assert result.best_score == result.default_score and result.gain == 0
 
 
-def test_classifier_search(labelled_corpus, store, one_torch_thread):  # noqa: F811
+def test_classifier_search(labelled_corpus, store, one_torch_thread):
     fixed = {"label_column": "topic", "epochs": 2, "dim": 16}
     result = tune("classifier", labelled_corpus, trials=2, seed=0, fixed=fixed)
     assert result.score == "val_accuracy" and len(result.trials) == 2
@@ -130,7 +128,7 @@ def test_classifier_search(labelled_corpus, store, one_torch_thread):  # noqa: F
     (dict(fixed={"algo": "fasttext"}), "contradicts kind"),
     (dict(kind="classifier", score=None), "label_column is required"),
 ])
-def test_bad_input(tiny_corpus, kwargs, message):  # noqa: F811
+def test_bad_input(tiny_corpus, kwargs, message):
     arguments = {"kind": "word2vec", "trials": 2, **kwargs}
     kind = arguments.pop("kind")
     with pytest.raises(ParameterError, match=message):
