@@ -32,6 +32,7 @@ from typing import Callable
 import numpy as np
 
 from .corpus import Corpus
+from .curve_reading import VERDICTS, CurveReading, pack_outcomes, read_curve
 from .errors import CorpusError, ParameterError
 from .train import TrainingParameters, train
 
@@ -50,19 +51,20 @@ SCORES = {
                  "999 pairs (an unscorable pair adds nothing)",
     "val_accuracy": "classifier accuracy on the validation part",
 }
+#: Short names of the scores, for axes and menus.
+SCORE_NAMES = {
+    "analogies": "analogy accuracy (all questions)",
+    "wordsim353": "WordSim-353 Spearman x coverage",
+    "simlex999": "SimLex-999 Spearman x coverage",
+    "val_accuracy": "validation accuracy",
+}
 WORD_SCORES = ("analogies", "wordsim353", "simlex999")
 CLASSIFIER_SCORES = ("val_accuracy",)
 
-# -- the reading rule (see read_curve) -------------------------------------------------------------
-#: The last doubling of data must gain at least this share of the curve's whole range...
-RISING_SHARE = 0.25
-#: ...and at least this much in score units (accuracy, Spearman) per doubling, or the standard
-#: error of the last score where it is known (an accuracy over n questions or validation documents:
-#: sqrt(s(1-s)/n)), whichever is larger: below that it may be noise.
-MIN_GAIN = 0.002
-#: Training accuracy above validation accuracy by more than this: overfitting.
-OVERFIT_GAP = 0.10
-VERDICTS = ("rising", "flat", "overfitting", "no signal", "too few points")
+#: Points at these fractions or below are trained ``repeats`` times with other seeds (they are
+#: cheap): their spread is the curve's seed noise (see embedviz.curve_reading).
+REPEAT_UP_TO = 0.25
+DEFAULT_REPEATS = 3
 
 
 def default_score(kind: str) -> str:
@@ -97,8 +99,11 @@ def score_vectors(vectors, score: str = "analogies") -> tuple[float, dict]:
     if score == "analogies":
         result = evaluate_analogies(vectors, method="add")
         value = result.correct / result.questions if result.questions else 0.0
+        # The per-question outcomes let a learning curve tell the noise of a difference between two
+        # of its points (scored on the same questions) from the noise of each.
         return value, {"accuracy": result.accuracy, "coverage": result.coverage,
-                       "correct": result.correct, "answered": result.total, "questions": result.questions}
+                       "correct": result.correct, "answered": result.total, "questions": result.questions,
+                       "outcomes": pack_outcomes(result.outcomes)}
     if score in ("wordsim353", "simlex999"):
         return _pairs_score(vectors, BENCHMARKS[score][1], score)
     raise ParameterError(f"unknown word-vector score {score!r}: use one of {', '.join(WORD_SCORES)}")
@@ -207,10 +212,12 @@ class CurvePoint:
     fraction: float
     documents: int             # documents trained on (the classifier: its training part)
     tokens: int | None         # tokens trained on
-    score: float | None        # the comparable score (see SCORES)
-    train_score: float | None  # the classifier's training accuracy at its best epoch; None elsewhere
+    score: float | None        # the comparable score (see SCORES): the mean over the repeats
+    train_score: float | None  # the classifier's training accuracy (best epoch, eval mode); None elsewhere
     seconds: float
-    details: dict = field(default_factory=dict)  # coverage, accuracy on covered questions, ...
+    details: dict = field(default_factory=dict)  # coverage, accuracy on covered questions, outcomes...
+    scores: list = field(default_factory=list)        # one per repeat (seed), when repeated
+    train_scores: list = field(default_factory=list)  # likewise
 
 
 @dataclass
@@ -237,87 +244,26 @@ class LearningCurve:
     sampling: str = "first"
     seed: int = 0
     seconds: float = 0.0
+    repeats: int = 1
+
+    def read(self) -> CurveReading:
+        """The verdict, its plain words, the expected gain of more data and the noise
+        (:func:`embedviz.curve_reading.read_curve`)."""
+        return read_curve(self.points)
 
     def verdict(self) -> str:
-        """One of :data:`VERDICTS`; see :func:`read_curve`."""
-        return read_curve(self.points)[0]
+        """One of :data:`VERDICTS`."""
+        return self.read().verdict
 
     def reading(self) -> str:
-        """The curve in plain words: more data, a better model, or regularisation. See :func:`read_curve`."""
-        return read_curve(self.points)[1]
+        """The curve in plain words: more data, a better model, or regularisation."""
+        return self.read().reading
 
     def to_dict(self) -> dict:
-        verdict, reading = read_curve(self.points)
         return {"kind": self.kind, "score": self.score, "score_meaning": SCORES[self.score],
                 "parameters": self.parameters, "sampling": self.sampling, "seed": self.seed,
-                "seconds": self.seconds, "points": [asdict(p) for p in self.points],
-                "verdict": verdict, "reading": reading}
-
-
-def read_curve(points) -> tuple[str, str]:
-    """The verdict and plain-words reading of a learning curve (points sorted by fraction).
-
-    The rule, on the points that have a score:
-
-    1. fewer than 2 points: "too few points".
-    2. every score within :data:`MIN_GAIN` of 0: "no signal" (the benchmark cannot judge the model).
-    3. the last step's gain per doubling of data, ``g = (s[-1] - s[-2]) / log2(f[-1] / f[-2])``, is
-       "still rising" when ``g >= RISING_SHARE * (max(s) - min(s))`` and ``g`` is above the noise:
-       ``max(MIN_GAIN, sqrt(s(1-s)/n))`` with ``n`` the questions (analogies) or validation
-       documents (classifier) of the last point; otherwise "flat". A curve that is a straight line
-       on the log-x axis over 0.1..1 gives a share of 1/log2(10) = 0.30: still rising. One that has
-       levelled off gives much less.
-    4. with training scores (the classifier): if the last point's training score exceeds its
-       validation score by more than :data:`OVERFIT_GAP`, the verdict is "overfitting", whatever
-       the slope (the reading says whether more data would also help).
-
-    Accepts :class:`CurvePoint` objects or their dicts.
-    """
-    rows = [p if isinstance(p, dict) else asdict(p) for p in points]
-    rows = sorted((r for r in rows if r.get("score") is not None), key=lambda r: r["fraction"])
-    if len(rows) < 2:
-        return "too few points", "too few points to read a trend: at least two scored sizes are needed"
-    f = [float(r["fraction"]) for r in rows]
-    s = [float(r["score"]) for r in rows]
-    if max(abs(v) for v in s) < MIN_GAIN:
-        return "no signal", ("no signal: the score is about zero at every size, so this benchmark cannot "
-                             "judge these models (too few of its words in the corpus, or too little text)")
-    span = max(s) - min(s)
-    gain = (s[-1] - s[-2]) / math.log2(f[-1] / f[-2]) if f[-1] > f[-2] else 0.0
-    share = gain / span if span > 0 else 0.0
-    noise = max(MIN_GAIN, _standard_error(rows[-1]))
-    rising = gain >= noise and gain >= RISING_SHARE * span
-    slope = (f"the last doubling of the data gained {gain:+.4f} ({share:.0%} of the curve's whole range "
-             f"of {span:.4f})")
-    if 0 < gain < noise and gain >= RISING_SHARE * span:
-        slope += f", within the noise of about {noise:.4f}"
-    train_score = rows[-1].get("train_score")
-    if train_score is not None:
-        gap = float(train_score) - s[-1]
-        if gap > OVERFIT_GAP:
-            more = ("; the curve is still rising, so more data should help too" if rising
-                    else "; the curve is flat, so more of the same data would help little")
-            return "overfitting", (f"overfitting: training accuracy {train_score:.1%} against validation "
-                                   f"{s[-1]:.1%} (a gap of {gap:.1%}); regularise (more dropout, weight decay) "
-                                   f"or add data{more}")
-    if rising:
-        return "rising", f"still rising: {slope}; more data should help"
-    bias = ""
-    if train_score is not None:
-        bias = (f"; training and validation accuracy agree ({train_score:.1%} vs {s[-1]:.1%}), so the "
-                "model underfits (high bias): give it more capacity")
-    return "flat", (f"flat: {slope}; a better model (other hyperparameters or architecture), not more "
-                    f"data{bias}")
-
-
-def _standard_error(row: dict) -> float:
-    """The binomial standard error of an accuracy over a known number of items, else 0."""
-    details = row.get("details") or {}
-    n = details.get("questions") or details.get("validation_documents")
-    score = float(row["score"])
-    if not n or not 0 <= score <= 1:
-        return 0.0
-    return math.sqrt(score * (1 - score) / n)
+                "repeats": self.repeats, "seconds": self.seconds, "points": [asdict(p) for p in self.points],
+                **self.read().to_dict()}
 
 
 def check_fractions(fractions) -> list[float]:
@@ -336,7 +282,7 @@ def check_fractions(fractions) -> list[float]:
 
 
 def learning_curve(data, kind: str = "word2vec", *, fractions=DEFAULT_FRACTIONS, score: str | None = None,
-                   parameters=None, sampling: str = "first", seed: int = 0,
+                   parameters=None, sampling: str = "first", seed: int = 0, repeats: int = DEFAULT_REPEATS,
                    progress: Callable[[CurveProgress], None] | None = None) -> LearningCurve:
     """Retrain on each fraction of ``data`` and score every model alike.
 
@@ -346,7 +292,10 @@ def learning_curve(data, kind: str = "word2vec", *, fractions=DEFAULT_FRACTIONS,
     dict of their fields (the classifier needs ``label_column``). ``sampling`` (word vectors):
     ``first`` documents or a ``random`` choice seeded by ``seed``; the classifier always keeps a
     seeded, stratified prefix of its training part (its ``fraction``), with validation fixed.
-    ``progress`` receives a :class:`CurveProgress` before and after each point.
+    ``repeats``: the points at :data:`REPEAT_UP_TO` of the data or less are trained that many times,
+    with the model's seed + 0, 1, ... (and, with ``random`` sampling, another choice of documents):
+    their spread tells the reading how noisy the curve is. ``progress`` receives a
+    :class:`CurveProgress` before and after each point.
     """
     score = check_kind_and_score(kind, score)
     fractions = check_fractions(fractions)
@@ -354,20 +303,41 @@ def learning_curve(data, kind: str = "word2vec", *, fractions=DEFAULT_FRACTIONS,
         raise ParameterError(f"unknown sampling {sampling!r}: use one of {', '.join(SAMPLINGS)}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError(f"seed must be a whole number >= 0, not {seed!r}")
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or not 1 <= repeats <= 20:
+        raise ParameterError(f"repeats must be a whole number from 1 to 20, not {repeats!r}")
     report = progress or (lambda p: None)
     start = time.perf_counter()
     if kind == "classifier":
         params = classifier_parameters(parameters)
-        points = _classifier_points(data, params, fractions, report, start)
-        parameters_dict = params.to_dict()
+        trainer = _ClassifierPoints(data, params)
     else:
         params = gensim_parameters(kind, parameters)
-        corpus = as_corpus(data)
-        points = _word_points(corpus, params, score, fractions, sampling, seed, report, start)
-        parameters_dict = params.to_dict()
+        trainer = _WordPoints(as_corpus(data), params, score, sampling, int(seed))
+    points = []
+    with trainer:
+        for index, fraction in enumerate(fractions):
+            report(CurveProgress("started", index, len(fractions), fraction, time.perf_counter() - start))
+            point = _point(trainer, fraction, int(repeats) if fraction <= REPEAT_UP_TO else 1)
+            points.append(point)
+            report(CurveProgress("point", index, len(fractions), fraction, time.perf_counter() - start, point))
     elapsed = time.perf_counter() - start
     report(CurveProgress("done", len(points), len(points), None, elapsed))
-    return LearningCurve(kind, score, points, parameters_dict, sampling, int(seed), elapsed)
+    return LearningCurve(kind, score, points, params.to_dict(), sampling, int(seed), elapsed, int(repeats))
+
+
+def _point(trainer, fraction: float, repeats: int) -> CurvePoint:
+    """Train ``repeats`` times at ``fraction`` (repeat r with seed + r); the mean is the point's score."""
+    t0 = time.perf_counter()
+    runs = [trainer.run(fraction, r) for r in range(repeats)]
+    first = runs[0]
+    scores = [run.score for run in runs if run.score is not None]
+    train_scores = [run.train_score for run in runs if run.train_score is not None]
+    details = dict(first.details)
+    if len(scores) < len(runs):  # too little text at the smallest fractions: a point without a score
+        scores = []
+    return CurvePoint(fraction, first.documents, first.tokens, float(np.mean(scores)) if scores else None,
+                      float(np.mean(train_scores)) if train_scores else None, time.perf_counter() - t0,
+                      details, scores if repeats > 1 else [], train_scores if repeats > 1 else [])
 
 
 def as_corpus(data) -> Corpus:
@@ -401,26 +371,69 @@ def classifier_parameters(parameters):
     return parameters.validate()
 
 
-def _word_points(corpus, params, score, fractions, sampling, seed, report, start) -> list[CurvePoint]:
-    points = []
-    with TokenisedCorpus(corpus) as whole:
-        for index, fraction in enumerate(fractions):
-            report(CurveProgress("started", index, len(fractions), fraction, time.perf_counter() - start))
-            t0 = time.perf_counter()
-            part = whole.subset(fraction, sampling, seed)
-            try:
-                result = train(part, params)
-                value, details = score_vectors(result.vectors, score)
-                details["vocabulary"] = len(result.vectors)
-            except CorpusError as exc:
-                # Too little text at the smallest fractions (nothing reaches min_count) is a point
-                # without a score, not the end of the curve.
-                value, details = None, {"error": str(exc)}
-            point = CurvePoint(fraction, part.documents, part.tokens, value, None,
-                               time.perf_counter() - t0, details)
-            points.append(point)
-            report(CurveProgress("point", index, len(fractions), fraction, time.perf_counter() - start, point))
-    return points
+@dataclass
+class _Run:
+    documents: int
+    tokens: int | None
+    score: float | None
+    train_score: float | None
+    details: dict
+
+
+class _WordPoints:
+    """Word vectors trained on nested parts of a corpus tokenised once."""
+
+    def __init__(self, corpus, params, score, sampling, seed):
+        self.corpus, self.params, self.score, self.sampling, self.seed = corpus, params, score, sampling, seed
+
+    def __enter__(self):
+        self.whole = TokenisedCorpus(self.corpus)
+        return self
+
+    def __exit__(self, *exc):
+        self.whole.close()
+
+    def run(self, fraction: float, repeat: int) -> _Run:
+        part = self.whole.subset(fraction, self.sampling, self.seed + repeat)
+        params = type(self.params)(**{**self.params.__dict__, "seed": self.params.seed + repeat})
+        try:
+            result = train(part, params)
+            value, details = score_vectors(result.vectors, self.score)
+            details["vocabulary"] = len(result.vectors)
+        except CorpusError as exc:
+            # Too little text at the smallest fractions (nothing reaches min_count) is a point
+            # without a score, not the end of the curve.
+            value, details = None, {"error": str(exc)}
+        return _Run(part.documents, part.tokens, value, None, details)
+
+
+class _ClassifierPoints:
+    """The classifier trained on a share of its training part; validation and test never change."""
+
+    def __init__(self, data, params):
+        self.data = data if isinstance(data, Corpus) else as_corpus(data).paths
+        self.params = params
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def run(self, fraction: float, repeat: int) -> _Run:
+        from .classifier import train_classifier
+
+        # The split stays the one of the model's seed; a repeat draws another share of the training
+        # part and starts from other weights.
+        params = type(self.params)(**{**self.params.__dict__, "fraction": fraction,
+                                      "seed": self.params.seed + repeat,
+                                      "split_seed": self.params.split_seed or self.params.seed})
+        result = train_classifier(self.data, params)
+        value, train_value, details = classifier_score(result)
+        split = result.corpus.get("split", {})
+        details.update(validation_documents=split.get("validation"), train_documents=split.get("train"),
+                       outcomes=pack_outcomes(result.val_outcomes))
+        return _Run(int(split.get("train", 0)), None, value, train_value, details)
 
 
 def classifier_score(result) -> tuple[float, float | None, dict]:
@@ -429,23 +442,4 @@ def classifier_score(result) -> tuple[float, float | None, dict]:
     details = {"val_loss": result.val_loss, "test_accuracy": result.test_accuracy,
                "best_epoch": result.best_epoch, "epochs_run": len(result.history),
                "train_loss": best.loss if best else None}
-    return result.val_accuracy, (best.accuracy if best else None), details
-
-
-def _classifier_points(data, params, fractions, report, start) -> list[CurvePoint]:
-    from .classifier import train_classifier
-
-    paths = data if isinstance(data, Corpus) else as_corpus(data).paths
-    points = []
-    for index, fraction in enumerate(fractions):
-        report(CurveProgress("started", index, len(fractions), fraction, time.perf_counter() - start))
-        t0 = time.perf_counter()
-        result = train_classifier(paths, type(params)(**{**params.__dict__, "fraction": fraction}))
-        value, train_value, details = classifier_score(result)
-        split = result.corpus.get("split", {})
-        details["validation_documents"] = split.get("validation")
-        point = CurvePoint(fraction, int(split.get("train", 0)), None, value, train_value,
-                           time.perf_counter() - t0, details)
-        points.append(point)
-        report(CurveProgress("point", index, len(fractions), fraction, time.perf_counter() - start, point))
-    return points
+    return result.val_accuracy, result.train_accuracy, details

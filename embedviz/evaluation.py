@@ -85,6 +85,8 @@ class AnalogyScore:
 
     method: str
     sections: list[AnalogySection]
+    #: one flag per question of the file, in its order: answered right (an unknown word: False)
+    outcomes: np.ndarray | None = field(default=None, repr=False, compare=False)
     correct: int = field(init=False)
     total: int = field(init=False)
     questions: int = field(init=False)
@@ -99,7 +101,9 @@ class AnalogyScore:
         self.accuracy, self.coverage = overall.accuracy, overall.coverage
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("outcomes")
+        return out
 
 
 @dataclass
@@ -403,13 +407,17 @@ def evaluate_analogies(vectors: Vectors, path=None, method: str = "add", restric
     sections = read_analogies(BENCHMARKS["google-analogies"][1] if path is None else path)
     vocab = _Vocabulary(vectors, restrict_vocab, case_insensitive)
     known = {w: vocab.lookup(w) for w in {w for _, questions in sections for q in questions for w in q}}
-    section_of, found = [], []
+    section_of, found, position = [], [], []
+    asked = 0
     for number, (_, questions) in enumerate(sections):
         for question in questions:
             ids = [known[w] for w in question]
             if None not in ids:
                 section_of.append(number)
                 found.append(ids)
+                position.append(asked)
+            asked += 1
+    outcomes = np.zeros(asked, dtype=bool)
     correct = np.zeros(len(sections), dtype=np.int64)
     answered = np.zeros(len(sections), dtype=np.int64)
     if found:
@@ -420,10 +428,11 @@ def evaluate_analogies(vectors: Vectors, path=None, method: str = "add", restric
         right = (answers >= 0) & (vocab.key_index[answers] == found[:, 3])
         np.add.at(correct, section_of, right)
         np.add.at(answered, section_of, 1)
+        outcomes[np.array(position, dtype=np.int64)] = right
     return AnalogyScore(method, [
         AnalogySection(name, int(correct[i]), int(answered[i]), len(questions))
         for i, (name, questions) in enumerate(sections)
-    ])
+    ], outcomes)
 
 
 # -- word pairs ------------------------------------------------------------------------------------

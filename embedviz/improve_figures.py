@@ -12,20 +12,16 @@ from dataclasses import asdict, is_dataclass
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .curves import SCORE_NAMES as SCORE_LABELS
 from .plot_text import plot_text
 
-SCORE_LABELS = {
-    "analogies": "analogy accuracy (all questions)",
-    "wordsim353": "WordSim-353 Spearman x coverage",
-    "simlex999": "SimLex-999 Spearman x coverage",
-    "val_accuracy": "validation accuracy",
-}
-
-#: A learning curve's verdict (see embedviz.curves.read_curve) in a few words, for a title.
+#: A learning curve's verdict (see embedviz.curve_reading) in a few words, for a title.
 HEADLINES = {
-    "rising": "still rising, more data should help",
-    "flat": "flat, a better model rather than more data",
+    "rising": "still rising, more data helps",
+    "flattened": "flattened, a better model rather than more data",
     "overfitting": "overfitting, regularise or add data",
+    "underfitting": "underfitting, give the model more capacity",
+    "too noisy": "too noisy to tell",
     "no signal": "no signal on this benchmark",
     "too few points": "too few points to read",
 }
@@ -43,8 +39,9 @@ def _message(figure: go.Figure, text: str) -> go.Figure:
 
 
 def _layout(figure: go.Figure, title: str | None, height: int) -> go.Figure:
-    figure.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=60 if title else 10, b=10),
-                         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right"))
+    # The legend goes below the plot: above it, it covered the subplot titles ("accuracy").
+    figure.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=60 if title else 30, b=10),
+                         legend=dict(orientation="h", yanchor="top", y=-0.2, x=0.5, xanchor="center"))
     return figure
 
 
@@ -108,9 +105,10 @@ def importance_figure(result, *, seed: int = 0, title: str | None = "Which param
 
 # -- learning curves -----------------------------------------------------------------------------
 def learning_curve_figure(curve, *, title: str | None = None, height: int = 400) -> go.Figure:
-    """Score against the fraction of data (log x); the training score beside it (the classifier),
-    the benchmark coverage on a second axis (word vectors). The default title is the verdict in a
-    few words; the page shows the full ``reading`` beside it."""
+    """Score against the fraction of data (log x), each point with its noise (one standard error);
+    the training score beside it (the classifier), the benchmark coverage on a second axis (word
+    vectors). The default title is the verdict in a few words; the page shows the full ``reading``
+    beside it."""
     summary = _as_dict(curve)
     points = [p for p in summary["points"] if p.get("score") is not None]
     label = SCORE_LABELS.get(summary["score"], summary["score"])
@@ -122,9 +120,11 @@ def learning_curve_figure(curve, *, title: str | None = None, height: int = 400)
     x = [p["fraction"] for p in points]
     hover = [f"{p['documents']:,} documents" + (f", {p['tokens']:,} tokens" if p.get("tokens") else "")
              for p in points]
+    noise = summary.get("point_noise")
+    error = dict(type="data", array=noise, visible=True, thickness=1) if noise and len(noise) == len(x) else None
     figure.add_trace(go.Scatter(x=x, y=[p["score"] for p in points], mode="lines+markers",
                                 name="validation" if summary["kind"] == "classifier" else label,
-                                customdata=hover,
+                                customdata=hover, error_y=error,
                                 hovertemplate="%{x:.0%} of the data<br>%{customdata}<br>score %{y:.4f}"
                                               "<extra></extra>"))
     if any(p.get("train_score") is not None for p in points):

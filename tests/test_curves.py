@@ -1,12 +1,13 @@
 """Learning curves: nested subsets, the points, the reading rule, the figure and bad input."""
 
 import json
+from dataclasses import asdict
 
 import pytest
 
 from embedviz.corpus import Corpus
-from embedviz.curves import (CurvePoint, LearningCurve, TokenisedCorpus, learning_curve, read_curve,
-                             score_vectors)
+from embedviz.curve_reading import unpack_outcomes
+from embedviz.curves import TokenisedCorpus, learning_curve, score_vectors
 from embedviz.errors import ParameterError
 from embedviz.improve_figures import epochs_figure, learning_curve_figure
 from embedviz.train import Progress
@@ -28,13 +29,17 @@ def test_word_vector_curve(tiny_corpus):
     for point in curve.points:
         assert point.score is not None and 0 <= point.score <= 1
         assert point.details["questions"] == 19544
-        # the comparable score is accuracy x coverage: correct over all questions
-        assert point.score == pytest.approx(point.details["correct"] / 19544)
+        # the comparable score is accuracy x coverage: correct over all questions; a repeated
+        # point's score is the mean of its repeats, its details the first repeat's
+        first = point.scores[0] if point.scores else point.score
+        assert first == pytest.approx(point.details["correct"] / 19544)
+        assert point.score == pytest.approx(sum(point.scores) / len(point.scores) if point.scores else first)
     coverage = [p.details["coverage"] for p in curve.points]
     assert coverage == sorted(coverage) and coverage[-1] > coverage[0]
     assert [r.stage for r in reports] == ["started", "point"] * 4 + ["done"]
     summary = json.loads(json.dumps(curve.to_dict()))
-    assert summary["verdict"] in ("rising", "flat", "no signal")
+    assert summary["verdict"] in ("rising", "flattened", "too noisy", "no signal")
+    assert [len(p["scores"]) for p in summary["points"]] == [3, 3, 0, 0]  # repeats at 10% and 25%
     assert summary["reading"] == curve.reading()
     assert summary["parameters"]["dim"] == 20 and summary["parameters"]["algo"] == "word2vec"
     figure = learning_curve_figure(summary)
@@ -63,49 +68,33 @@ def test_pairs_score_is_spearman_times_coverage(demo_vectors):
     assert value == pytest.approx(details["spearman"] * details["covered"] / details["pairs"])
 
 
-def _points(scores, train=None, fractions=(0.1, 0.25, 0.5, 1.0)):
-    train = train or [None] * len(scores)
-    return [CurvePoint(f, int(1000 * f), None, s, t, 1.0) for f, s, t in zip(fractions, scores, train)]
-
-
-def test_reading_rising():
-    verdict, text = read_curve(_points([0.10, 0.20, 0.30, 0.40]))
-    assert verdict == "rising" and text.startswith("still rising") and "more data should help" in text
-
-
-def test_reading_flat():
-    verdict, text = read_curve(_points([0.10, 0.30, 0.36, 0.37]))
-    assert verdict == "flat" and "a better model" in text and "not more data" in text
-
-
-def test_reading_overfitting():
-    verdict, text = read_curve(_points([0.50, 0.60, 0.66, 0.68], train=[1.0, 0.99, 0.98, 0.97]))
-    assert verdict == "overfitting"
-    assert "regularise" in text and "dropout" in text and "weight decay" in text
-
-
-def test_reading_flat_with_small_gap_says_bias():
-    verdict, text = read_curve(_points([0.50, 0.60, 0.62, 0.62], train=[0.65, 0.64, 0.64, 0.65]))
-    assert verdict == "flat" and "high bias" in text
-
-
-def test_reading_no_signal_and_too_few_points():
-    assert read_curve(_points([0.0, 0.0, 0.001, 0.0]))[0] == "no signal"
-    assert read_curve(_points([0.3]))[0] == "too few points"
-    assert read_curve(_points([None, None, None, 0.4]))[0] == "too few points"
-    curve = LearningCurve("word2vec", "analogies", _points([0.1, 0.2]), {})
-    assert curve.verdict() == "rising"  # two points, all of the range in the last step
+def test_repeats_measure_the_seed_spread_at_the_small_fractions(tiny_corpus):
+    curve = learning_curve(tiny_corpus, "word2vec", fractions=[0.25, 0.5, 1.0], parameters=TINY, repeats=2)
+    small, middle, large = curve.points
+    assert len(small.scores) == 2 and small.score == pytest.approx(sum(small.scores) / 2)
+    assert middle.scores == [] and large.scores == []  # only fractions <= REPEAT_UP_TO are repeated
+    summary = curve.to_dict()
+    assert summary["repeats"] == 2 and summary["noise"] > 0
+    assert summary["verdict"] in ("rising", "flattened", "too noisy", "no signal")
+    with pytest.raises(ParameterError, match="repeats must be a whole number"):
+        learning_curve(tiny_corpus, repeats=0)
 
 
 def test_classifier_curve(labelled_corpus, one_torch_thread):
-    curve = learning_curve(labelled_corpus, "classifier", fractions=[0.5, 1.0],
+    curve = learning_curve(labelled_corpus, "classifier", fractions=[0.25, 1.0], repeats=2,
                            parameters={"label_column": "topic", "dim": 16, "epochs": 2, "lr": 0.01})
     assert curve.score == "val_accuracy"
     small, large = curve.points
     assert 0 < small.documents < large.documents
     assert small.details["validation_documents"] == large.details["validation_documents"] > 0
+    assert len(small.scores) == 2 and len(small.train_scores) == 2
     for point in curve.points:
         assert 0 <= point.score <= 1 and 0 <= point.train_score <= 1
+        assert point.details["train_documents"] == point.documents
+        # the validation outcomes are kept: their mean is the (first repeat's) validation accuracy
+        outcomes = unpack_outcomes(asdict(point))
+        assert len(outcomes) == point.details["validation_documents"]
+    assert unpack_outcomes(asdict(large)).mean() == pytest.approx(large.score)
     summary = json.loads(json.dumps(curve.to_dict()))
     assert summary["parameters"]["baseline"] is False
     figure = learning_curve_figure(curve)
