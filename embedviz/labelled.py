@@ -87,15 +87,17 @@ def read_labelled(corpus: Corpus, label_column: str) -> LabelledData:
 
 
 def split_labelled(data: LabelledData, val_fraction: float = 0.1, test_fraction: float = 0.1,
-                   seed: int = 1, fraction: float = 1.0) -> Split:
+                   seed: int = 1, fraction: float = 1.0, subset_seed: int | None = None) -> Split:
     """A stratified, seeded split; ``fraction`` keeps that share of the training part only.
 
     Each class is shuffled once by ``seed``; its first documents go to test, the next to validation,
-    the rest to train. ``fraction`` keeps a prefix of each class's training documents, so smaller
-    fractions are nested in larger ones and validation and test never change with it: a learning
-    curve compares like with like.
+    the rest to train. ``fraction`` keeps a prefix of each class's training documents (in an order
+    shuffled by ``subset_seed``, when given), so smaller fractions with the same ``subset_seed`` are
+    nested in larger ones and validation and test never change with it: a learning curve compares
+    like with like, and its repeats (other ``subset_seed``) draw other shares of the same part.
     """
     rng = np.random.default_rng(seed)
+    order = None if subset_seed is None or fraction >= 1 else np.random.default_rng(subset_seed)
     labels = data.documents.labels
     parts: dict[str, list[int]] = {"train": [], "validation": [], "test": []}
     for c, name in enumerate(data.classes):
@@ -108,6 +110,8 @@ def split_labelled(data: LabelledData, val_fraction: float = 0.1, test_fraction:
             raise CorpusError(f"too few documents for the split: class {name!r} has {len(members)}, "
                               "none left for training; give more documents or smaller fractions")
         keep = max(1, math.ceil(len(train) * fraction - 1e-9))
+        if order is not None:
+            train = train[order.permutation(len(train))]
         parts["test"].extend(members[:n_test])
         parts["validation"].extend(members[n_test:n_test + n_val])
         parts["train"].extend(train[:keep])

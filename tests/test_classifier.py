@@ -131,7 +131,8 @@ def test_weight_decay_reaches_the_optimizer_and_shrinks_the_weights(corpus_path)
 # -- early stopping ------------------------------------------------------------------------------
 def test_early_stopping_stops_and_restores_the_best_weights(tmp_path):
     path = write_keyword_corpus(tmp_path / "random.csv", n=300, random_labels=True)
-    params = ClassifierParameters(**FAST | {"epochs": 30, "patience": 2, "lr": 0.03, "hidden": 64})
+    params = ClassifierParameters(**FAST | {"epochs": 30, "patience": 2, "lr": 0.03, "hidden": 64,
+                                            "monitor": "val_loss"})
     result = train_classifier(path, params)
     losses = [p.val_loss for p in result.history]
     assert result.stopped_early and len(result.history) < 30
@@ -149,9 +150,25 @@ def test_early_stopping_stops_and_restores_the_best_weights(tmp_path):
 def test_a_diverged_run_keeps_its_last_weights(corpus_path, monkeypatch):
     import embedviz.classifier as classifier
 
-    monkeypatch.setattr(classifier, "_evaluate", lambda model, sequences, labels: (float("nan"), 0.0))
+    def diverged(model, sequences, labels, outcomes=False):
+        return (float("nan"), 0.0, np.zeros(len(labels), dtype=bool)) if outcomes else (float("nan"), 0.0)
+
+    monkeypatch.setattr(classifier, "_evaluate", diverged)
     result = train_classifier(corpus_path, ClassifierParameters(**FAST | {"epochs": 5, "patience": 1}))
     assert result.stopped_early and result.best_epoch == len(result.history) == 1
+
+
+def test_the_best_epoch_by_validation_accuracy_ties_broken_by_loss(tmp_path):
+    path = write_keyword_corpus(tmp_path / "random.csv", n=300, random_labels=True)
+    params = ClassifierParameters(**FAST | {"epochs": 30, "patience": 3, "lr": 0.03, "hidden": 64})
+    result = train_classifier(path, params)
+    assert params.monitor == "val_accuracy"
+    rows = [(p.val_accuracy, -p.val_loss) for p in result.history]
+    assert result.best_epoch == max(range(len(rows)), key=lambda i: (rows[i], -i)) + 1
+    assert result.stopped_early and len(result.history) == result.best_epoch + 3
+    assert result.val_accuracy == max(p.val_accuracy for p in result.history)
+    # the outcomes kept are the best epoch's: their mean is its validation accuracy
+    assert result.val_outcomes.mean() == pytest.approx(result.val_accuracy)
 
 
 def test_without_a_test_part_there_is_no_test_accuracy(corpus_path):
@@ -350,3 +367,34 @@ def test_vocabulary_comes_from_the_training_part_only():
     assert Vocabulary.build([["b", "a", "b"], ["c"]], min_count=1, max_vocab=1).words == ["b"]
     with pytest.raises(CorpusError, match="min_count=3"):
         Vocabulary.build([["a"]], min_count=3)
+
+
+# -- what a comparison of runs needs -------------------------------------------------------------
+def test_outcomes_split_key_and_the_augmentation_twin(corpus_path):
+    plain = train_classifier(corpus_path, ClassifierParameters(**FAST | {"baseline": True}))
+    assert plain.test_outcomes.mean() == pytest.approx(plain.test_accuracy)
+    assert plain.baseline_outcomes.mean() == pytest.approx(plain.baseline["test_accuracy"])
+    assert "test_outcomes" not in plain.baseline  # kept apart, packed in meta["evaluation"]
+    meta = json.loads(json.dumps(plain.meta()))
+    assert meta["evaluation"]["split"] == plain.split_key and meta["augment_pair"] is None
+    assert 0 <= meta["train_accuracy"] <= 1 and meta["examples"]
+
+    augmented = train_classifier(corpus_path, ClassifierParameters(**FAST | {"augment": {"deletion": 0.2}}))
+    twin = augmented.augment_pair["without"]
+    # the twin is exactly the run without augmentation: same seed, same split, same weights
+    assert twin["test_accuracy"] == plain.test_accuracy and twin["best_epoch"] == plain.best_epoch
+    assert augmented.split_key == plain.split_key
+    other_seed = train_classifier(corpus_path, ClassifierParameters(**FAST | {"seed": 5, "split_seed": 1}))
+    assert other_seed.split_key == plain.split_key  # other weights, the same test documents
+    other_split = train_classifier(corpus_path, ClassifierParameters(**FAST | {"split_seed": 2}))
+    assert other_split.split_key != plain.split_key
+    off = train_classifier(corpus_path, ClassifierParameters(**FAST | {"augment": {"deletion": 0.2},
+                                                                      "augment_pair": False}))
+    assert off.augment_pair is None
+
+
+def test_the_training_accuracy_is_measured_without_dropout(corpus_path):
+    result = train_classifier(corpus_path, ClassifierParameters(**FAST | {"dropout": 0.8, "epochs": 6, "lr": 1e-2}))
+    split = split_labelled(read_labelled(Corpus(corpus_path), "label"), 0.1, 0.1, 1)
+    _, accuracy = _evaluate(result.model, result.vocabulary.encode_all(split.train.tokens, 200), split.train.labels)
+    assert result.train_accuracy == pytest.approx(accuracy)
