@@ -109,10 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "curve":
             p.add_argument("--fractions", default="0.1,0.25,0.5,1",
                            help="comma-separated shares of the data, increasing, in (0, 1]")
+            p.add_argument("--repeats", type=_positive_int, default=3,
+                           help="trainings (seeds) at each fraction up to 25%%: how noisy the curve is")
         else:
             p.add_argument("--trials", type=_positive_int, default=20, help="trials, the defaults included")
             p.add_argument("--timeout", type=float, help="seconds after which no new trial starts")
             p.add_argument("--save", metavar="NAME", help="save the best model in the store as NAME")
+            p.add_argument("--confirm", type=int, default=3,
+                           help="fresh seeds to retrain the defaults and the best settings with, so the "
+                                "gain is measured against seed noise (0: none)")
             p.add_argument("--overwrite", action="store_true")
 
     p = with_json(command("stats", "corpus statistics: documents, sentences, tokens, vocabulary"))

@@ -155,11 +155,13 @@ def cmd_curve(args, store: Store) -> int:
                   f"{p.elapsed:.0f} s", file=sys.stderr)
 
     curve = learning_curve(_data(args), kind, fractions=fractions, score=args.score, parameters=fixed,
-                           progress=progress)
+                           repeats=args.repeats, progress=progress)
     data = curve.to_dict()
-    lines = [f"{point['fraction']:>6.0%} of the data: {curve.score} {point['score']}"
-             for point in data["points"]]
-    _out(args, data, lines + [data["reading"]])
+    noise = data.get("point_noise") or []
+    lines = [f"{point['fraction']:>6.0%} of the data: {curve.score} {point['score']:.4f}"
+             + (f" ± {noise[i]:.4f}" if i < len(noise) else "")
+             for i, point in enumerate(p for p in data["points"] if p["score"] is not None)]
+    _out(args, data, lines + [f"verdict: {data['verdict']}", data["reading"]])
     return 0
 
 
@@ -179,13 +181,14 @@ def cmd_tune(args, store: Store) -> int:
             print(f"trial {p.trial + 1}/{p.trials}: {score} (best so far {best})", file=sys.stderr)
 
     result = tune(kind, _data(args), trials=args.trials, score=args.score, seed=0, fixed=fixed,
-                  timeout=args.timeout, progress=progress)
+                  timeout=args.timeout, progress=progress, confirm=args.confirm)
     if args.save:
         result.save_best(store, args.save, overwrite=args.overwrite)
     data = result.to_dict() | {"saved": args.save}
     lines = [f"defaults: {result.score} {result.default_score:.4f}",
              f"best (trial {data['best_trial']}): {result.best_score:.4f}, gain {result.gain:+.4f}",
-             "best parameters: " + ", ".join(f"{k}={v}" for k, v in result.best_params.items())]
+             "best parameters: " + ", ".join(f"{k}={v}" for k, v in result.best_params.items()),
+             result.reading()]
     if args.save:
         lines.append(f"saved the best model as {args.save!r}")
     _out(args, data, lines)

@@ -73,33 +73,42 @@ def start_torch_training(store: Store, corpus_spec, algo: str, parameters: dict,
 
 
 def start_curve(store: Store, corpus_spec, learner: str, parameters: dict, owner: str,
-                fractions=(0.1, 0.25, 0.5, 1.0), score: str | None = None) -> Job:
+                fractions=(0.1, 0.25, 0.5, 1.0), score: str | None = None, repeats: int | None = None) -> Job:
     """Draw a learning curve of ``learner`` in the background; its result lands in ``result.json``."""
-    from .curves import check_fractions, check_kind_and_score
+    from .curves import DEFAULT_REPEATS, check_fractions, check_kind_and_score
 
     score = check_kind_and_score(learner, score)
     fractions = check_fractions(fractions)
+    repeats = DEFAULT_REPEATS if repeats is None else repeats
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or not 1 <= repeats <= 20:
+        raise ParameterError(f"repeats must be a whole number from 1 to 20, not {repeats!r}")
     values = _parameters(learner, dict(parameters)).to_dict()
     values.pop("algo", None)
     if learner == "classifier":
         values["baseline"] = False  # a TF-IDF baseline per point only costs time in a curve
     return launch(store, {"kind": "curve", "learner": learner, "corpus": _checked_spec(corpus_spec),
-                          "parameters": values, "fractions": fractions, "score": score}, "", owner)
+                          "parameters": values, "fractions": fractions, "score": score, "repeats": repeats},
+                  "", owner)
 
 
 def start_tune(store: Store, corpus_spec, learner: str, fixed: dict, owner: str, trials: int = 10,
-               score: str | None = None, name: str | None = None, seed: int = 0) -> Job:
+               score: str | None = None, name: str | None = None, seed: int = 0, confirm: int | None = None) -> Job:
     """Search ``learner``'s hyperparameters in the background; save the best model as ``name`` if given."""
     from .curves import check_kind_and_score
+    from .tune import DEFAULT_CONFIRM
 
     score = check_kind_and_score(learner, score)
     if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= 1000:
         raise ParameterError(f"trials must be a whole number from 1 to 1000, not {trials!r}")
+    confirm = DEFAULT_CONFIRM if confirm is None else confirm
+    if isinstance(confirm, bool) or not isinstance(confirm, int) or not 0 <= confirm <= 20:
+        raise ParameterError(f"confirm must be a whole number from 0 to 20, not {confirm!r}")
     if name:
         _check_new_name(store, name)
     _parameters(learner, dict(fixed))  # the fixed values must make valid parameters
     return launch(store, {"kind": "tune", "learner": learner, "corpus": _checked_spec(corpus_spec),
-                          "parameters": dict(fixed), "trials": trials, "score": score, "seed": seed},
+                          "parameters": dict(fixed), "trials": trials, "score": score, "seed": seed,
+                          "confirm": confirm},
                   name or "", owner)
 
 
@@ -135,9 +144,13 @@ def _train(worker, spec, corpus) -> None:
         raise StoreError(f"a model named {name!r} already exists; choose another name or delete it")
 
     def progress(p):
-        message = _epoch_message(p) if p.stage == "training" else {
-            "reading": "reading and tokenising the corpus", "vocabulary": "building the vocabulary",
-            "baseline": "training the TF-IDF baseline", "done": "saving the model"}.get(p.stage, p.stage)
+        if p.stage == "training":
+            message = _epoch_message(p)
+        elif p.stage == "pair":
+            message = f"the same model without augmentation, to measure its effect: {_epoch_message(p)}"
+        else:
+            message = {"reading": "reading and tokenising the corpus", "vocabulary": "building the vocabulary",
+                       "baseline": "training the TF-IDF baseline", "done": "saving the model"}.get(p.stage, p.stage)
         worker.emit(p.to_dict(), message, stage=p.stage, epoch=p.epoch, epochs=p.epochs)
 
     if algo == "torch-classifier":
@@ -170,7 +183,7 @@ def _curve(worker, spec, corpus) -> None:
         worker.emit(p.to_dict(), message, stage=p.stage, epoch=done, epochs=p.points)
 
     curve = learning_curve(corpus, spec["learner"], fractions=spec["fractions"], score=spec["score"],
-                           parameters=spec["parameters"], progress=progress)
+                           parameters=spec["parameters"], repeats=spec.get("repeats", 1), progress=progress)
     _write_json(worker.job.folder / RESULT_FILE, curve.to_dict())
     worker.finish(f"learning curve of {len(curve.points)} points: {curve.verdict()}")
 
@@ -183,6 +196,11 @@ def _tune(worker, spec, corpus) -> None:
     def progress(p):
         if p.stage == "training":
             return  # one event per trial is enough for the page; the status still moves
+        if p.stage == "confirm":
+            message = (f"retraining the {p.params['settings']} with a fresh seed ({p.params['seed']}) to "
+                       "confirm the gain")
+            worker.emit(p.to_dict(), message, stage=p.stage, epoch=p.trials, epochs=p.trials)
+            return
         if p.stage == "trial":
             message = f"trial {p.trial + 1} of {p.trials} running"
         elif p.stage == "trial-done":
@@ -194,11 +212,10 @@ def _tune(worker, spec, corpus) -> None:
         worker.emit(p.to_dict(), message, stage=p.stage, epoch=done, epochs=p.trials)
 
     result = tune(spec["learner"], corpus, trials=spec["trials"], score=spec["score"], seed=spec.get("seed", 0),
-                  fixed=spec["parameters"], progress=progress)
+                  fixed=spec["parameters"], progress=progress, confirm=spec.get("confirm", 0))
     summary = result.to_dict()
     _write_json(worker.job.folder / RESULT_FILE, summary | {"saved": name or None})
-    message = (f"best of {len(result.trials)} trials: {result.best_score:.4f} "
-               f"(defaults {result.default_score:.4f})")
+    message = result.reading()
     if name:
         worker.start_saving()
         # The job's id goes into meta.json with the model, in one atomic write: a worker killed

@@ -54,6 +54,10 @@ CLASSIFIER_SPACE = {
     "hidden": {"type": "categorical", "choices": [0, 32, 64, 128, 256]},
 }
 MAX_TRIALS = 10_000
+#: After the search, the defaults and the best settings are retrained with this many fresh seeds:
+#: the best trial's own score is biased upwards (it was chosen for being high), fresh seeds are not.
+DEFAULT_CONFIRM = 3
+CONFIRM_LEVEL = 0.95
 
 
 def search_space(kind: str, fixed: dict | None = None) -> dict:
@@ -138,6 +142,7 @@ class TuneResult:
     seconds: float
     stopped: str | None = None  # why fewer trials ran than asked (timeout), else None
     best_model: Any = field(default=None, repr=False)  # TrainingResult | ClassifierResult
+    confirmation: dict | None = None  # see confirm_gain
 
     @property
     def completed(self) -> list[TrialRecord]:
@@ -175,8 +180,21 @@ class TuneResult:
             "best_trial": best.number, "best_params": best.params, "best_score": best.score,
             "gain": self.gain,
             "relative_gain": self.gain / abs(self.default_score) if self.default_score else None,
-            "parameters": self.parameters,
+            "parameters": self.parameters, "confirmation": self.confirmation,
+            "reading": self.reading(),
         }
+
+    def reading(self) -> str:
+        """What the search found, in plain words: a real gain, or nothing better than noise."""
+        if self.best.number == 0:
+            return (f"nothing better than the defaults: no trial of {len(self.trials)} beat trial 0 (the defaults, "
+                    f"{self.default_score:.4f})")
+        confirmation = self.confirmation
+        if not confirmation:
+            return (f"best trial {self.best.number}: {self.best_score:.4f} against the defaults' "
+                    f"{self.default_score:.4f} (one seed each, not confirmed: the best of several trials is "
+                    "chosen for being high, so part of its gain may be luck)")
+        return confirmation["reading"]
 
     def save_best(self, store: Store, name: str, overwrite: bool = False, meta: dict | None = None):
         """Save the best trial's model (vectors, meta, and the classifier's files) as ``name``.
@@ -191,6 +209,8 @@ class TuneResult:
         meta["tuning"] = {k: summary[k] for k in ("score", "seed", "best_trial", "best_score",
                                                    "default_score", "gain", "fixed", "space")}
         meta["tuning"]["trials"] = len(self.trials)
+        meta["tuning"]["confirmation"] = self.confirmation
+        meta["tuning"]["reading"] = self.reading()
         extra = self.best_model.files() if hasattr(self.best_model, "files") else None
         return store.save(name, self.best_model.vectors, meta, overwrite=overwrite, extra=extra)
 
@@ -198,14 +218,15 @@ class TuneResult:
 # -- the search ----------------------------------------------------------------------------------
 def tune(kind: str, data, trials: int = 20, score: str | None = None, seed: int = 0,
          progress: Callable[[TuneProgress], None] | None = None, timeout: float | None = None,
-         fixed: dict | None = None) -> TuneResult:
+         fixed: dict | None = None, confirm: int = DEFAULT_CONFIRM) -> TuneResult:
     """Search hyperparameters of ``kind`` on ``data``; trial 0 is the defaults.
 
     ``data``: a :class:`Corpus`, a path or a list of paths. ``trials``: how many, the defaults
     included. ``score``: see :data:`embedviz.curves.SCORES`. ``seed``: the TPE sampler's (the models'
     own seed is ``fixed["seed"]``, default 1; with gensim, ``fixed={"workers": 1}`` makes the whole
     search repeatable). ``timeout``: seconds after which no new trial starts (trial 0 always runs;
-    a running trial is not cut short). ``fixed``: parameters kept out of the search.
+    a running trial is not cut short). ``fixed``: parameters kept out of the search. ``confirm``:
+    fresh seeds for :func:`confirm_gain` once the search is over (0: none).
     """
     score = check_kind_and_score(kind, score)
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or not 1 <= trials <= MAX_TRIALS:
@@ -214,6 +235,8 @@ def tune(kind: str, data, trials: int = 20, score: str | None = None, seed: int 
         raise ParameterError(f"seed must be a whole number >= 0, not {seed!r}")
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
         raise ParameterError(f"timeout must be a number of seconds > 0, not {timeout!r}")
+    if isinstance(confirm, bool) or not isinstance(confirm, (int, np.integer)) or not 0 <= confirm <= 20:
+        raise ParameterError(f"confirm must be a whole number from 0 to 20, not {confirm!r}")
     fixed = dict(fixed or {})
     space = search_space(kind, fixed)
     if kind == "classifier":
@@ -224,9 +247,68 @@ def tune(kind: str, data, trials: int = 20, score: str | None = None, seed: int 
             raise ParameterError(f"fixed algo {fixed['algo']!r} contradicts kind {kind!r}")
         defaults = gensim_parameters(kind, fixed)
         trainer = _GensimTrials(data, defaults, score)
+    report = progress or (lambda p: None)
     with trainer:
-        return _search(kind, score, int(trials), int(seed), space, fixed, defaults, trainer,
-                       progress or (lambda p: None), timeout)
+        result = _search(kind, score, int(trials), int(seed), space, fixed, defaults, trainer, report, timeout)
+        if confirm and result.best.number != 0:
+            result.confirmation = confirm_gain(result, defaults, trainer, int(confirm), report)
+    best = result.best
+    report(TuneProgress("done", best.number, len(result.trials), result.seconds, params=best.params,
+                        score=best.score, best_score=best.score, best_trial=best.number,
+                        default_score=result.default_score))
+    return result
+
+
+def confirm_gain(result: TuneResult, defaults, trainer, seeds: int, report) -> dict:
+    """Retrain the defaults and the best settings with ``seeds`` fresh seeds each; the gain's interval.
+
+    The search's own figures are one seed each, and the best trial was chosen for scoring high, so
+    its gain is biased upwards (the winner's curse). Fresh seeds are not: their mean difference,
+    with a Welch t interval (:data:`CONFIRM_LEVEL`), says whether the gain is real, and the defaults'
+    seed-to-seed spread says how big the noise is. The classifier's test accuracy (never used to
+    choose) is given beside.
+    """
+    from scipy import stats
+
+    base = int(getattr(defaults, "seed", 1))
+    fresh = [base + 1000 + i for i in range(seeds)]  # seeds no trial used
+    settings = {"defaults": defaults, "best": type(defaults)(**{**defaults.__dict__, **result.best_params})}
+    scores, tests = {"defaults": [], "best": []}, {"defaults": [], "best": []}
+    start = time.perf_counter()
+    for i, seed in enumerate(fresh):
+        for which, parameters in settings.items():
+            report(TuneProgress("confirm", len(result.trials) + 2 * i + (which == "best"), len(result.trials),
+                                time.perf_counter() - start, params={"settings": which, "seed": seed}))
+            _, value, details = trainer.run(type(parameters)(**{**parameters.__dict__, "seed": seed}),
+                                            lambda p: None)
+            scores[which].append(float(value))
+            if details.get("test_accuracy") is not None:
+                tests[which].append(float(details["test_accuracy"]))
+    d, b = np.array(scores["defaults"]), np.array(scores["best"])
+    gain = float(b.mean() - d.mean())
+    spread = float(np.std(d, ddof=1)) if seeds > 1 else 0.0
+    if seeds > 1 and (np.var(b) + np.var(d)) > 0:
+        interval = stats.ttest_ind(b, d, equal_var=False).confidence_interval(CONFIRM_LEVEL)
+        low, high = float(interval.low), float(interval.high)
+    else:
+        low = high = gain
+    real = low > 0
+    words = (f"retrained with {seeds} fresh seeds each, the best settings (trial {result.best.number}) score "
+             f"{b.mean():.4f} against the defaults' {d.mean():.4f}: a gain of {gain:+.4f} "
+             f"({CONFIRM_LEVEL:.0%} interval {low:+.4f} to {high:+.4f}; the defaults vary by {spread:.4f} "
+             "from seed to seed): ")
+    words += ("a real gain" if real else "within the noise, so the search found nothing better than the "
+              "defaults that a fresh seed confirms")
+    out = {"seeds": fresh, "default_scores": scores["defaults"], "best_scores": scores["best"], "gain": gain,
+           "low": low, "high": high, "level": CONFIRM_LEVEL, "spread": spread, "real": real,
+           "ratio_to_spread": gain / spread if spread > 0 else None, "reading": words,
+           "seconds": time.perf_counter() - start}
+    if tests["best"] and tests["defaults"]:
+        out.update(default_test=tests["defaults"], best_test=tests["best"],
+                   test_gain=float(np.mean(tests["best"]) - np.mean(tests["defaults"])))
+        out["reading"] += (f"; on the test part (never used to choose) {np.mean(tests['best']):.1%} against "
+                           f"{np.mean(tests['defaults']):.1%}")
+    return out
 
 
 def _search(kind, score, n_trials, seed, space, fixed, defaults, trainer, report, timeout) -> TuneResult:
@@ -281,10 +363,8 @@ def _search(kind, score, n_trials, seed, space, fixed, defaults, trainer, report
         report(so_far(stage="trial-done", trial=number, params=params, score=record.score,
                       state=record.state, seconds=record.seconds))
     elapsed = time.perf_counter() - start
-    result = TuneResult(kind, score, seed, records, space, _jsonable(fixed), best_parameters, elapsed,
-                        stopped, best_model)
-    report(so_far(stage="done", trial=result.best.number, params=result.best_params, score=result.best_score))
-    return result
+    return TuneResult(kind, score, seed, records, space, _jsonable(fixed), best_parameters, elapsed,
+                      stopped, best_model)
 
 
 def _jsonable(values: dict) -> dict:

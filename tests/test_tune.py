@@ -39,7 +39,9 @@ def test_defaults_are_trial_zero_and_never_beaten_by_less(search):
 def test_progress_reports(search):
     _, reports = search
     stages = [r.stage for r in reports if r.stage != "training"]
-    assert stages == ["trial", "trial-done"] * 3 + ["done"]
+    result, _ = search
+    confirming = ["confirm"] * 6 if result.best.number != 0 else []  # 3 fresh seeds x (defaults, best)
+    assert stages == ["trial", "trial-done"] * 3 + confirming + ["done"]
     epochs = [r for r in reports if r.stage == "training"]
     assert len(epochs) == 3 * 2 and epochs[0].epochs == 2
     done = reports[-1]
@@ -62,6 +64,53 @@ def test_save_best(search, store):
     meta = store.meta("tuned")
     assert meta["tuning"]["best_score"] == result.best_score and meta["tuning"]["trials"] == 3
     assert path.name == "tuned"
+
+
+class ScriptedTrials:
+    """A trainer whose score depends only on the settings and the seed: the confirmation's arithmetic."""
+
+    def __init__(self, scores):
+        self.scores = scores  # {(window, seed): score}
+
+    def run(self, parameters, progress):
+        return None, self.scores[(parameters.window, parameters.seed)], {}
+
+
+def _result_with_best(window):
+    from embedviz.tune import TrialRecord, TuneResult
+
+    trials = [TrialRecord(0, {"window": 5}, 0.40, 1.0, "complete"),
+              TrialRecord(1, {"window": window}, 0.45, 1.0, "complete")]
+    return TuneResult("word2vec", "analogies", 0, trials, {}, {}, {}, 2.0)
+
+
+def test_confirmation_says_a_real_gain_is_real():
+    from embedviz.tune import confirm_gain
+
+    defaults = TrainingParameters(seed=1)
+    scores = {(5, 1001): 0.40, (5, 1002): 0.41, (5, 1003): 0.42, (2, 1001): 0.50, (2, 1002): 0.52, (2, 1003): 0.51}
+    out = confirm_gain(_result_with_best(2), defaults, ScriptedTrials(scores), 3, lambda p: None)
+    assert out["real"] and out["gain"] == pytest.approx(0.10)
+    assert 0 < out["low"] < out["gain"] < out["high"]
+    assert out["spread"] == pytest.approx(0.01) and out["ratio_to_spread"] == pytest.approx(10)
+    assert "a real gain" in out["reading"] and "+0.1000" in out["reading"]
+
+
+def test_confirmation_says_a_lucky_trial_is_noise():
+    from embedviz.tune import confirm_gain
+
+    defaults = TrainingParameters(seed=1)
+    scores = {(5, 1001): 0.40, (5, 1002): 0.44, (5, 1003): 0.42, (2, 1001): 0.43, (2, 1002): 0.41, (2, 1003): 0.42}
+    result = _result_with_best(2)
+    result.confirmation = confirm_gain(result, defaults, ScriptedTrials(scores), 3, lambda p: None)
+    assert not result.confirmation["real"] and result.confirmation["low"] < 0 < result.confirmation["high"]
+    assert "within the noise" in result.reading() and "nothing better" in result.reading()
+
+
+def test_a_search_won_by_the_defaults_says_so():
+    result = _result_with_best(2)
+    result.trials[1].score = 0.30
+    assert result.reading().startswith("nothing better than the defaults")
 
 
 def test_history_figure(search):
