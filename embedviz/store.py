@@ -58,6 +58,12 @@ STALE_SECONDS = 600.0
 SAVE_PAUSE_VARIABLE = "EMBEDVIZ_TEST_SAVE_PAUSE"
 
 
+def model_kind(meta: dict) -> str:
+    """``"classifier embedding"`` for the embedding layer of a classifier (it separates labels; its
+    neighbours are not meanings), else ``"word vectors"``."""
+    return "classifier embedding" if meta.get("trainer") == "torch-classifier" else "word vectors"
+
+
 def check_name(name) -> str:
     """Return ``name`` if it is a valid model name, else raise :class:`StoreError`.
 

@@ -9,7 +9,7 @@ from embedviz.analogy_figure import analogy_figure, describe, parallelogram
 from embedviz.errors import EmbedvizError, UnknownWordError
 from embedviz.neighbours import doesnt_match
 from embedviz.ui.cache import load_vectors
-from embedviz.ui.sidebar import require_model
+from embedviz.ui.sidebar import require_model, word_space_notice
 from embedviz.ui.text import md_error, md_escape
 from embedviz.ui.navigation import within_app
 
@@ -26,6 +26,7 @@ _EDGE = r"[^\s+\-*]"
 
 st.title("Analogies")
 name = require_model()
+word_space_notice()
 vectors = load_vectors(name)
 st.markdown(
     "Type words joined by `+` and `-`: the answers are the words nearest to the result. "

@@ -7,7 +7,7 @@ from embedviz.evaluation import evaluate
 from embedviz.ui.cache import load_vectors, store
 from embedviz.ui.scores import (analogy_rows, benchmark_label, comparison_rows, evaluate_files,
                                 merge_scores, pair_rows, uploaded_files)
-from embedviz.ui.sidebar import require_model
+from embedviz.ui.sidebar import require_model, word_space_notice
 from embedviz.ui.navigation import within_app
 from embedviz.ui.text import md_error, md_escape
 
@@ -62,6 +62,7 @@ def show_scores(scores: dict) -> None:
 
 st.title("Evaluate")
 name = require_model()
+word_space_notice()
 st.markdown(
     f"Scores of **{md_escape(name)}** on the Google analogy set (per section, with 3CosAdd and 3CosMul) and on "
     "WordSim353 and SimLex-999 (Spearman correlation with human similarity judgements). "

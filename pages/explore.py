@@ -13,7 +13,7 @@ from embedviz.figures import (cluster_colouring, frequency_colouring, metadata_c
 from embedviz.neighbours import neighbours
 from embedviz.ui.cache import clusters, load_vectors, start_projection, store
 from embedviz.ui.navigation import within_app
-from embedviz.ui.sidebar import require_model
+from embedviz.ui.sidebar import require_model, word_space_notice
 from embedviz.ui.text import md_error, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
@@ -24,6 +24,7 @@ TRUST_HELP = ("Trustworthiness (0 to 1) asks whether each word's nearest neighbo
 
 st.title("Explore")
 name = require_model()
+word_space_notice()
 vectors = load_vectors(name)
 size = len(vectors)
 if size < 3:

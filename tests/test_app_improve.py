@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 from embedviz.jobs import list_jobs
 from embedviz.settings import PROJECT_DIR
 from embedviz.store import Store
+from embedviz.train import TrainingParameters
 from embedviz.ui.corpus_widgets import OWNER_KEY, SPEC_KEY
 from embedviz.uploads import CorpusSpec
 
@@ -56,12 +57,26 @@ def test_improve_page_trains_a_classifier_and_predicts(app, home, labelled):
     assert not app.exception
     labels = {m.label: m.value for m in app.metric}
     assert labels["Test accuracy"].endswith("%") and labels["TF-IDF + logistic regression"].endswith("%")
+    # a classifier does not silently become the model the word pages use
+    assert app.session_state["active_model"] == "demo"
+    # the placeholder is a document of this corpus, not a line of Romeo and Juliet
+    example = Store(home).meta("bard-clf")["examples"][0][1]
+    assert app.text_input(key="improve_try").placeholder == example and "romeo" not in example.lower()
     app.text_input(key="improve_try").set_value("Now is the winter of our discontent").run()
     assert not app.exception
     prediction = next(m.value for m in app.markdown if m.value.startswith("Predicted class:"))
     assert any(c in prediction for c in ("comedy", "tragedy", "history", "romance", "poetry"))
     compare = app.dataframe[-1].value
     assert "bard-clf" in list(compare["model"])
+
+    # exploring the classifier's embedding is one explicit click, and the word pages say what it is
+    next(b for b in app.button if b.label == "Explore this classifier's embedding").click().run()
+    assert app.session_state["active_model"] == "bard-clf"
+    app.switch_page("pages/explore.py").run()
+    assert not app.exception
+    assert any("a classifier's embedding" in w.value for w in app.warning)
+    app.button(key="word_space_switch").click().run()
+    assert app.session_state["active_model"] == "demo" and not app.warning
 
 
 def test_embeddings_page_shows_indices_one_hot_and_dense(app):
@@ -83,9 +98,17 @@ def test_improve_page_draws_a_learning_curve_and_runs_a_search(app, home, labell
     app.switch_page("pages/improve.py").run()
     app.selectbox(key="improve_data").set_value("Your corpus (Bard): genre")
     for key, value in (("improve_dim", 8), ("improve_epochs", 2), ("improve_hidden", 8),
-                       ("improve_min_count", 1), ("improve_trials", 2)):
+                       ("improve_min_count", 1), ("improve_trials", 2), ("improve_repeats", 1),
+                       ("improve_confirm", 1)):
         app.number_input(key=key).set_value(value)
     app.text_input(key="improve_fractions").set_value("0.5,1")
+    # the score menus say what each score is; the word-vector learners have their own epochs
+    assert app.selectbox(key="improve_curve_score_classifier").options == ["validation accuracy"]
+    app.selectbox(key="improve_curve_kind").set_value("word2vec").run()
+    assert "analogy accuracy (all questions)" in app.selectbox(key="improve_curve_score_word2vec").options
+    assert app.number_input(key="improve_curve_word2vec_epochs").value == TrainingParameters().epochs
+    assert app.number_input(key="improve_epochs").value == 2  # the classifier's, untouched
+    app.selectbox(key="improve_curve_kind").set_value("classifier")
     app.text_input(key="improve_tune_name").set_value("bard-tuned").run()
     app.button(key="improve_curve_start").click().run()
     app.button(key="improve_tune_start").click().run()
@@ -100,8 +123,12 @@ def test_improve_page_draws_a_learning_curve_and_runs_a_search(app, home, labell
 
     app.run()
     assert not app.exception
-    reading = jobs["curve"].result()["reading"]
-    assert any(i.value == reading for i in app.info)
+    curve = jobs["curve"].result()
+    assert any(i.value == curve["reading"] for i in app.info)
+    assert curve["verdict"] in ("rising", "flattened", "overfitting", "underfitting", "too noisy")
+    assert {m.label for m in app.metric} >= {"Verdict", "Gain of one more doubling", "Noise of a point"}
+    search = jobs["tune"].result()
+    assert search["reading"] and any(search["reading"] in (i.value or "") for i in [*app.info, *app.success])
     trials = next(d.value for d in app.dataframe if "best so far" in d.value.columns)
     assert list(trials["trial"]) == [0, 1]
     assert store.exists("bard-tuned")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from embedviz.store import model_kind
 from embedviz.ui.cache import store
 from embedviz.ui.text import md_escape
 
 ACTIVE = "active_model"
+#: The last active model that is a word-vector model (not a classifier's embedding).
+WORD_MODEL = "word_model"
 
 
 def active_model() -> str | None:
@@ -65,17 +68,46 @@ def model_sidebar(first_run: bool = False) -> str | None:
             st.session_state[ACTIVE] = current
         if first_run:
             st.session_state[FIRST_RUN_WIDGET] = current  # a change by the user came through on_change
-            name = st.selectbox("Model", names, key=FIRST_RUN_WIDGET,
+            name = st.selectbox("Model", names, key=FIRST_RUN_WIDGET, format_func=_labeller(),
                                 on_change=lambda: select_model(st.session_state[FIRST_RUN_WIDGET]))
             st.session_state[WIDGET] = name  # what app.py's selectbox starts from next run
         else:
             if st.session_state.get(WIDGET) not in names:
                 st.session_state[WIDGET] = current
-            name = st.selectbox("Model", names, key=WIDGET)
+            name = st.selectbox("Model", names, key=WIDGET, format_func=_labeller())
         st.session_state[ACTIVE] = name
         meta = store().meta(name)
+        if model_kind(meta) == "word vectors":
+            st.session_state[WORD_MODEL] = name
         st.caption(_describe(meta))
     return name
+
+
+def word_space_notice() -> None:
+    """On a page that reasons about a word space: say so plainly when the active model is a
+    classifier's embedding, and offer the last word-vector model back in one click."""
+    name = active_model()
+    if not name or not store().exists(name):
+        return
+    meta = store().meta(name)
+    if model_kind(meta) != "classifier embedding":
+        return
+    label = (meta.get("parameters") or {}).get("label_column") or "a label"
+    st.warning(f"**{md_escape(name)}** is a classifier's embedding: it was learned to separate "
+               f"{md_escape(label)} classes, not to place words by meaning, so what this page shows is "
+               "what tells those classes apart, not what words mean.", icon=":material/warning:")
+    back = st.session_state.get(WORD_MODEL)
+    if not back or not store().exists(back) or model_kind(store().meta(back)) != "word vectors":
+        back = next((m["name"] for m in store().list() if model_kind(m) == "word vectors"), None)
+    if back and st.button(f"Switch to the word model {back}", key="word_space_switch", type="primary"):
+        select_model(back)
+        st.rerun()
+
+
+def _labeller():
+    """The selectbox's labels: a classifier's embedding says so after its name."""
+    classifiers = {m["name"] for m in store().list() if model_kind(m) == "classifier embedding"}
+    return lambda name: f"{name} (classifier)" if name in classifiers else name
 
 
 def _describe(meta: dict) -> str:
@@ -94,6 +126,9 @@ def _describe(meta: dict) -> str:
         source = meta.get("source", {})
         parts.append(f"imported from {md_escape(source.get('file', '?'))} "
                      f"({md_escape(source.get('format', '?'))})")
+    elif trainer == "torch-classifier":
+        label = md_escape(parameters.get("label_column") or "?")
+        parts.append(f"**a classifier's embedding** (PyTorch, learned to predict {label}), not a word model")
     else:
         parts.append(f"trained by {md_escape(trainer)}")
     corpus = meta.get("corpus", {})
