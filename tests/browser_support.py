@@ -68,8 +68,10 @@ class AppServer:
     measure the time from ``streamlit run`` to something visible in the browser.
     """
 
-    def __init__(self, home: str | os.PathLike, *, env: dict | None = None, log: str | os.PathLike | None = None):
+    def __init__(self, home: str | os.PathLike, *, env: dict | None = None, log: str | os.PathLike | None = None,
+                 watcher: str | None = "none"):
         self.home = Path(home)
+        self.watcher = watcher  # --server.fileWatcherType; None: as the project's config.toml says
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = env or {}
@@ -86,7 +88,9 @@ class AppServer:
         env.pop("STREAMLIT_SERVER_PORT", None)
         command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                    "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                   "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+                   "--browser.gatherUsageStats", "false"]
+        if self.watcher is not None:
+            command += ["--server.fileWatcherType", self.watcher]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "wb")
         self.started = time.monotonic()
