@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from embedviz.ui.cache import store
+from embedviz.ui.cache import store, warm_up_umap
 from embedviz.ui.sidebar import model_sidebar
 
 st.set_page_config(page_title="embedviz", page_icon=":material/scatter_plot:", layout="wide")
 store().ensure_demo()
+warm_up_umap()  # once per server process, in the background
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),

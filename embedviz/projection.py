@@ -22,6 +22,7 @@ import hashlib
 import json
 import math
 import os
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -61,10 +62,11 @@ Progress = Callable[[float, str], None]
 class Projection:
     """Coordinates for ``words`` (one row each) and how they were made.
 
-    ``params`` holds every parameter the method used, seed included. ``trustworthiness`` is for
-    ``trust_k`` neighbours, exact when ``trust_sample`` is None, else estimated from that many
-    words. ``seconds`` is the time the projection and its trustworthiness took to compute (for a
-    cached result, the time it took when it was computed); ``cached`` says it was read from disk.
+    ``params`` holds every parameter the method used, seed included (None: UMAP on every core, not
+    reproducible). ``trustworthiness`` is for ``trust_k`` neighbours, exact when ``trust_sample``
+    is None, else estimated from that many words; None until measured. ``seconds`` is the time the
+    fit took (for a cached result, when it was computed), ``trust_seconds`` the trustworthiness';
+    ``cached`` says it was read from disk.
     """
 
     words: list[str]
@@ -72,11 +74,14 @@ class Projection:
     method: str
     dims: int
     params: dict
-    trustworthiness: float
+    trustworthiness: float | None   # None until measured (see measure_trust)
     trust_k: int
     trust_sample: int | None
-    seconds: float
+    seconds: float                  # the fit, not the trustworthiness
     cached: bool = False
+    trust_seconds: float | None = None
+    cache_path: str | None = None   # where it is (or will be) cached, for measure_trust
+    cache_key: str | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -108,9 +113,9 @@ class Projection:
 
 
 def project(vectors: Vectors, method: str = "pca", dims: int = 2, top: int | None = None, *,
-            seed: int = 0, perplexity: float = 30.0, n_neighbors: int = 15,
+            seed: int | None = 0, perplexity: float = 30.0, n_neighbors: int = 15,
             min_dist: float = 0.1, trust_k: int = 10, cache_dir: str | os.PathLike | None = None,
-            progress: Progress | None = None) -> Projection:
+            progress: Progress | None = None, trust: bool = True) -> Projection:
     """Project the ``top`` most frequent words (``None``: all of them) to ``dims`` dimensions.
 
     Methods:
@@ -123,18 +128,21 @@ def project(vectors: Vectors, method: str = "pca", dims: int = 2, top: int | Non
       openTSNE's FFT gradient only exists for 1 and 2 dimensions (3D is much slower on large
       inputs). One thread below 10,000 words, :data:`TSNE_JOBS` from there (the thread count is
       part of the result, see there).
-    - ``"umap"``: ``umap.UMAP(n_neighbors, min_dist, metric="cosine", random_state=seed)``. The
-      seed makes the result reproducible but UMAP then runs single-threaded: that is the price of
-      reproducibility. The first UMAP in a process also pays ~30-40 s of numba compilation.
+    - ``"umap"``: ``umap.UMAP(n_neighbors, min_dist, metric="cosine", random_state=seed)``. A
+      seed makes the result reproducible but UMAP then runs single-threaded; ``seed=None`` runs
+      it on every core (measured 1.85x faster at 50k words on two cores), a different picture
+      each time it is computed (the cache keeps the first). The first UMAP in a process also pays
+      numba's compilation (see :func:`warm_up_umap`).
 
     ``trust_k`` is lowered to what the number of words allows (less than half of it) and the
-    value used is reported. ``progress(fraction, message)``, if given, is called when the work
-    starts, after the fit and at the end. Raises :class:`ParameterError` for a bad parameter,
-    before any work is done.
+    value used is reported. With ``trust=False`` the trustworthiness is left out (None) and can be
+    measured later with :func:`measure_trust`: a map can be drawn before it is known.
+    ``progress(fraction, message)``, if given, is called when the work starts, after the fit and at
+    the end. Raises :class:`ParameterError` for a bad parameter, before any work is done.
     """
     method = _check_method(method)
     dims = _check_dims(dims)
-    seed = _check_seed(seed)
+    seed = _check_seed(seed, method)
     perplexity = _check_perplexity(perplexity)
     n_neighbors = _check_n_neighbors(n_neighbors)
     min_dist = _check_min_dist(min_dist)
@@ -149,27 +157,48 @@ def project(vectors: Vectors, method: str = "pca", dims: int = 2, top: int | Non
     trust_sample = TRUST_SAMPLE if n > EXACT_TRUST_LIMIT else None
     params = _method_params(method, dims, n, seed, perplexity, n_neighbors, min_dist)
 
-    path = None
+    path = key = None
     if cache_dir is not None:
         key = _cache_key(vectors, method, dims, params, trust_k, trust_sample)
         path = Path(cache_dir) / f"{key}.npz"
         found = _load(path, key, vectors.words)
         if found is not None:
             _report(progress, 1.0, f"loaded the {method} projection of {n} words from the cache")
+            if trust and found.trustworthiness is None:
+                return measure_trust(found, vectors, progress)
             return found
 
     _report(progress, 0.0, f"projecting {n} words with {method}")
     started = time.perf_counter()
-    unit = vectors.unit
-    coords = np.ascontiguousarray(_fit(unit, method, dims, params), dtype=np.float32)
-    _report(progress, 0.8, "measuring trustworthiness")
-    trust = trustworthiness(unit, coords, k=trust_k, sample=trust_sample, seed=seed)
-    result = Projection(list(vectors.words), coords, method, dims, params, trust, trust_k,
-                        trust_sample, time.perf_counter() - started)
+    coords = np.ascontiguousarray(_fit(vectors.unit, method, dims, params), dtype=np.float32)
+    result = Projection(list(vectors.words), coords, method, dims, params, None, trust_k, trust_sample,
+                        time.perf_counter() - started, cache_path=str(path) if path else None, cache_key=key)
     if path is not None:
         _save(path, key, result)
+    if trust:
+        return measure_trust(result, vectors, progress)
     _report(progress, 1.0, "done")
     return result
+
+
+def measure_trust(projection: Projection, vectors: Vectors, progress: Progress | None = None) -> Projection:
+    """Fill in ``projection.trustworthiness`` (``vectors``: the model's, or the words projected) and
+    update its cache file; the projection is returned."""
+    if projection.trustworthiness is not None:
+        return projection
+    if vectors.words[: len(projection.words)] != projection.words:
+        vectors = vectors.top(len(projection.words))
+    _report(progress, 0.8, "measuring trustworthiness")
+    started = time.perf_counter()
+    seed = projection.params.get("seed") or 0
+    unit = vectors.unit[: len(projection.words)]
+    projection.trustworthiness = trustworthiness(unit, projection.coords, k=projection.trust_k,
+                                                 sample=projection.trust_sample, seed=seed)
+    projection.trust_seconds = time.perf_counter() - started
+    if projection.cache_path:
+        _save(Path(projection.cache_path), projection.cache_key, projection)
+    _report(progress, 1.0, "done")
+    return projection
 
 
 # -- the methods -----------------------------------------------------------------------------------
@@ -205,8 +234,8 @@ def _fit_umap(unit: np.ndarray, dims: int, params: dict) -> np.ndarray:
 
     threads = numba.get_num_threads()
     model = umap.UMAP(n_components=dims, n_neighbors=params["n_neighbors"],
-                      min_dist=params["min_dist"], metric=params["metric"],
-                      random_state=params["seed"])
+                      min_dist=params["min_dist"], metric=params["metric"], n_epochs=params.get("n_epochs"),
+                      random_state=params["seed"], n_jobs=-1 if params["seed"] is None else 1)
     try:
         with warnings.catch_warnings():
             # "n_jobs overridden to 1 by setting random_state": known, and documented above.
@@ -214,6 +243,60 @@ def _fit_umap(unit: np.ndarray, dims: int, params: dict) -> np.ndarray:
             return model.fit_transform(unit)
     finally:
         numba.set_num_threads(threads)  # UMAP sets numba's global thread count; put it back
+
+
+class WarmUp:
+    """UMAP's numba code compiled once in this process, in a background thread.
+
+    umap-learn's functions are compiled by numba when first called, in every new process (measured
+    30-90 s on two cores, see benchmarks/explore_bench.py), so the first UMAP map of a server would
+    wait for it. :meth:`start` pays it before anyone asks: a UMAP of random unit vectors, once with
+    a seed (the single-threaded code) and once without (the parallel code), with more than 4,096
+    points so that the approximate neighbour search (pynndescent) is compiled too. The setting
+    ``EMBEDVIZ_UMAP_WARM_UP=0`` turns it off (``state`` is then ``"off"``).
+    """
+
+    POINTS = 4500
+
+    def __init__(self):
+        self.state = "cold"           # cold -> compiling -> ready | failed; or off
+        self.started: float | None = None
+        self.seconds: float | None = None
+        self.error: str | None = None
+        self._done = threading.Event()
+
+    def start(self) -> "WarmUp":
+        from .settings import setting
+
+        if not setting("EMBEDVIZ_UMAP_WARM_UP"):
+            self.state = "off"
+            self._done.set()
+            return self
+        self.state, self.started = "compiling", time.monotonic()
+        threading.Thread(target=self._run, name="embedviz-umap-warm-up", daemon=True).start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            rng = np.random.default_rng(0)
+            unit = rng.normal(size=(self.POINTS, 16)).astype(np.float32)
+            unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+            for seed in (0, None):
+                params = _method_params("umap", 2, self.POINTS, seed, 30.0, 15, 0.1)
+                _fit_umap(unit, 2, {**params, "n_epochs": 2})
+            self.state = "ready"
+        except Exception as exc:  # noqa: BLE001 - a failed warm-up only means the first map compiles
+            self.state, self.error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            self.seconds = time.monotonic() - self.started
+            self._done.set()
+
+    @property
+    def elapsed(self) -> float:
+        return 0.0 if self.started is None else (self.seconds or time.monotonic() - self.started)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
 
 
 # -- parameters ------------------------------------------------------------------------------------
@@ -246,9 +329,12 @@ def _check_dims(dims) -> int:
     return int(dims)
 
 
-def _check_seed(seed) -> int:
+def _check_seed(seed, method: str = "umap") -> int | None:
+    if seed is None and method == "umap":
+        return None  # every core, not reproducible (see project)
     if not _is_whole(seed) or not 0 <= seed < 2**32:
-        raise ParameterError(f"seed must be a whole number from 0 to 2**32 - 1, not {seed!r}")
+        what = " (or None for a parallel UMAP)" if method == "umap" else ""
+        raise ParameterError(f"seed must be a whole number from 0 to 2**32 - 1{what}, not {seed!r}")
     return int(seed)
 
 
@@ -316,7 +402,7 @@ def _save(path: Path, key: str, projection: Projection) -> None:
     meta = {"key": key, "method": projection.method, "dims": projection.dims,
             "params": projection.params, "trustworthiness": projection.trustworthiness,
             "trust_k": projection.trust_k, "trust_sample": projection.trust_sample,
-            "seconds": projection.seconds}
+            "seconds": projection.seconds, "trust_seconds": projection.trust_seconds}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as f:
@@ -338,8 +424,10 @@ def _load(path: Path, key: str, words: list[str]) -> Projection | None:
         if (meta["key"] != key or stored_words != list(words)
                 or coords.shape != (len(words), meta["dims"]) or coords.dtype != np.float32):
             return None
+        trust = meta["trustworthiness"]
         return Projection(stored_words, coords, meta["method"], meta["dims"], meta["params"],
-                          float(meta["trustworthiness"]), meta["trust_k"], meta["trust_sample"],
-                          float(meta["seconds"]), cached=True)
+                          None if trust is None else float(trust), meta["trust_k"], meta["trust_sample"],
+                          float(meta["seconds"]), cached=True, trust_seconds=meta.get("trust_seconds"),
+                          cache_path=str(path), cache_key=key)
     except Exception:  # noqa: BLE001 - a damaged cache file is recomputed, whatever the damage
         return None

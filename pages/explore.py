@@ -44,6 +44,10 @@ with st.form("explore_projection", border=True):
                                help=f"Up to the whole vocabulary ({size:,} words). Never sampled.")
     every = cols[2].checkbox(f"All {size:,} words", key="explore_all")
     seed = cols[3].number_input("Seed", min_value=0, max_value=2**32 - 1, value=0, key="explore_seed")
+    fixed = cols[3].checkbox("Fixed seed for UMAP", key="explore_fixed_seed",
+                             help="Reproducible, but UMAP then runs on one core (about twice as slow on "
+                                  "two). Unchecked: UMAP on every core, a new picture each time it is computed "
+                                  "(the first is cached). PCA and t-SNE always use the seed.")
     cols = st.columns([1.2, 1, 1.4, 1])
     perplexity = cols[0].number_input("t-SNE perplexity", min_value=1.0, max_value=500.0, value=30.0,
                                       step=5.0, key="explore_perplexity",
@@ -60,16 +64,15 @@ params = {"seed": int(seed)}
 if method == "tsne":
     params["perplexity"] = float(perplexity)
 elif method == "umap":
-    params.update(n_neighbors=int(n_neighbors), min_dist=float(min_dist))
+    params.update(n_neighbors=int(n_neighbors), min_dist=float(min_dist), seed=int(seed) if fixed else None)
 count = size if every else int(top)
 run_started = time.monotonic()
 job = start_projection(name, method, dims, None if every else int(top), **params)
-waited = not job.wait(0.3)
-if waited:
+if not job.wait_coords(0.3):
     label = f"Projecting {count:,} words with {METHODS[method]} to {dims}D"
     with st.status(label, expanded=True) as status:
         bar = st.progress(0.0)
-        while not job.wait(0.5):
+        while not job.wait_coords(0.5):
             bar.progress(min(max(job.fraction, 0.0), 1.0), text=f"{job.message} — {job.elapsed:.0f} s")
             status.update(label=f"{label} ({job.elapsed:.0f} s)")
         status.update(label=f"{label}: done in {job.elapsed:.1f} s",
@@ -84,7 +87,6 @@ n = len(shown.words)
 
 cols = st.columns(4)
 cols[0].metric("Words on the map", f"{n:,}", help=f"The {n:,} most frequent of {size:,} words.")
-cols[1].metric("Trustworthiness", f"{shown.trustworthiness:.3f}", help=TRUST_HELP)
 cols[2].metric("Compute time", f"{shown.seconds:.1f} s")
 if job.finished is not None and job.finished < run_started:
     source = "memory"  # computed (or read from disk) by an earlier run in this process
@@ -94,10 +96,28 @@ else:
     source = "computed now"
 cols[3].metric("Came from", source, help="The engine caches projections on disk, and this server "
                                          "keeps recent ones in memory.")
+seeded = shown.params.get("seed") is not None
 measured = (f"exact on all {n:,} words" if shown.trust_sample is None
             else f"estimated on {shown.trust_sample:,} random words of {n:,}")
 st.caption(f"{TRUST_HELP} Here k = {shown.trust_k}, {measured}. The {METHODS[shown.method]} projection "
-           f"took {shown.seconds:.1f} s to compute.")
+           f"took {shown.seconds:.1f} s to compute"
+           + ("." if seeded else ", on every core, without a fixed seed (not reproducible)."))
+
+
+polling = not job.done
+
+
+def trust_metric():
+    # The map is drawn as soon as its coordinates exist; the trustworthiness follows, and a full
+    # rerun once it is there stops the polling.
+    value = shown.trustworthiness
+    st.metric("Trustworthiness", "measuring…" if value is None else f"{value:.3f}", help=TRUST_HELP)
+    if polling and job.done:
+        st.rerun()
+
+
+with cols[1]:
+    st.fragment(trust_metric, run_every=1.0 if polling else None)()
 
 # -- what to draw: any change here redraws the map but never recomputes the projection -------------------
 chart, side = st.columns([3, 1])

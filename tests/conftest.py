@@ -1,6 +1,7 @@
 """Shared fixtures: the bundled demo vectors, a small real corpus and an empty store."""
 
 import csv
+import os
 import random
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from embedviz.store import Store
 from embedviz.vectors import Vectors
 
 DEMO_DIR = DATA_DIR / "demo"
+# No background compilation of UMAP's code in the test process or the servers it starts (a minute
+# of both cores each): the test of the warm-up itself turns it back on for its own server.
+os.environ["EMBEDVIZ_UMAP_WARM_UP"] = "0"
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
 
 import streamlit as st
 
@@ -70,26 +71,30 @@ class ProjectionJob:
     """A projection computed in a thread of the server process, not in the page script.
 
     A rerun of the page (a click anywhere) or a page switch stops the script, never the job: the
-    next run finds the same job, still running or done. ``fraction`` and ``message`` are the
-    engine's latest progress report; ``result`` or ``error`` is set when ``done``.
+    next run finds the same job, still running or done. The coordinates come first (``coords``:
+    set as soon as they exist, so the page can draw the map), the trustworthiness second; ``done``
+    once both are there. ``fraction`` and ``message`` are the engine's latest progress report;
+    ``result`` (the projection, its trustworthiness None until measured) or ``error`` is set.
     """
 
     def __init__(self, vectors, cache_dir, method: str, dims: int, top: int | None, params: dict,
                  slots: threading.Semaphore | None = None):
         self.description = f"{method} {dims}D of {'all' if top is None else f'the top {top:,}'} words"
+        self.method = method
         self.fraction = 0.0
         self.message = "starting"
         self.result = None
         self.error: BaseException | None = None
         self.started = time.monotonic()
         self.finished: float | None = None
+        self.coords_at: float | None = None
         self._arguments = (vectors, cache_dir, method, dims, top, params)
-        self._done = threading.Event()
+        self.coords = threading.Event()
         self._slots, self._holding = slots, False  # see HEAVY_AT_ONCE
-        self._thread = threading.Thread(target=self._run, name=f"embedviz-projection-{method}", daemon=True)
+        self.future: Future | None = None
 
-    def start(self) -> "ProjectionJob":
-        self._thread.start()
+    def start(self, executor) -> "ProjectionJob":
+        self.future = executor.submit(self._run)
         return self
 
     def _run(self) -> None:
@@ -97,22 +102,33 @@ class ProjectionJob:
 
         vectors, cache_dir, method, dims, top, params = self._arguments
         try:
-            self.result = engine.project(vectors, method=method, dims=dims, top=top, cache_dir=cache_dir,
-                                         progress=self._progress, **params)
+            if method == "umap":
+                self.message = "waiting for UMAP's code to be compiled (once per server start)"
+                warm_up_umap().wait()
+            result = engine.project(vectors, method=method, dims=dims, top=top, cache_dir=cache_dir,
+                                    progress=self._progress, trust=False, **params)
+            self._release()  # the heavy part is over: the trustworthiness is a few seconds
+            self.result, self.coords_at = result, time.monotonic()
+            self.coords.set()
+            if getattr(result, "trustworthiness", 0.0) is None:
+                engine.measure_trust(result, vectors, self._progress)
         except BaseException as exc:  # noqa: BLE001 - handed to the page, which shows it
             self.error = exc
         finally:
-            if self._holding:
-                self._slots.release()
-                self._holding = False
+            self._release()
             self._arguments = None  # do not keep the vectors alive through the job
             self.finished = time.monotonic()
-            self._done.set()
+            self.coords.set()
+
+    def _release(self) -> None:
+        if self._holding:
+            self._slots.release()
+            self._holding = False
 
     def _progress(self, fraction: float, message: str) -> None:
         # The engine reports the start of the work (a fraction below 1) only when the result is not
         # in its disk cache: that is when a heavy job takes one of the slots, waiting if need be.
-        if self._slots is not None and not self._holding and fraction < 1.0:
+        if self._slots is not None and not self._holding and fraction < 0.8 and not self.coords.is_set():
             if not self._slots.acquire(blocking=False):
                 self.message = WAITING_MESSAGE
                 self._slots.acquire()
@@ -121,7 +137,7 @@ class ProjectionJob:
 
     @property
     def done(self) -> bool:
-        return self._done.is_set()
+        return self.future is not None and self.future.done()
 
     @property
     def elapsed(self) -> float:
@@ -129,11 +145,19 @@ class ProjectionJob:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait up to ``timeout`` seconds (None: until done); True if the job is done."""
-        return self._done.wait(timeout)
+        try:
+            self.future.result(timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def wait_coords(self, timeout: float | None = None) -> bool:
+        """Wait until the coordinates (or an error) are there; True if they are."""
+        return self.coords.wait(timeout)
 
     def get(self):
         """The projection, once done; raises the engine's error if it failed."""
-        self._done.wait()
+        self.wait()
         if self.error is not None:
             raise self.error
         return self.result
@@ -144,6 +168,9 @@ class _Jobs:
         self.lock = threading.Lock()
         self.jobs: OrderedDict[tuple, ProjectionJob] = OrderedDict()
         self.heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)
+        # Heavy jobs beyond HEAVY_AT_ONCE wait for a slot inside their thread (with a message the
+        # page shows), so the pool is larger: a PCA or a cached result never queues behind them.
+        self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="embedviz-projection")
 
 
 @st.cache_resource(show_spinner=False)
@@ -176,7 +203,17 @@ def start_projection(name: str, method: str = "pca", dims: int = 2, top: int | N
         finished = [k for k, j in board.jobs.items() if j.done]
         for old in finished[: max(0, len(board.jobs) - KEPT_PROJECTIONS)]:
             del board.jobs[old]
-    return job.start()
+    return job.start(board.executor)
+
+
+# -- UMAP's compilation, once per process ------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def warm_up_umap():
+    """The compilation of UMAP's numba code, started once per server process in the background
+    (see :func:`embedviz.projection.warm_up_umap`); a :class:`~embedviz.projection.WarmUp`."""
+    from embedviz.projection import WarmUp
+
+    return WarmUp().start()
 
 
 # -- clusters ------------------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ def within_app() -> None:
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        from embedviz.ui.cache import store
+        from embedviz.ui.cache import store, warm_up_umap
         from embedviz.ui.sidebar import model_sidebar
 
         store().ensure_demo()
+        warm_up_umap()
         model_sidebar(first_run=True)
