@@ -2,7 +2,10 @@
 
 Its vectors ship in ``data/demo/`` (about 4.6 MB), so a new user has the model at once instead of
 waiting for training (about 25 s on two cores). ``build_demo()`` reproduces those files exactly:
-one worker thread and a fixed seed make gensim deterministic.
+one worker thread and a fixed seed make gensim deterministic. Its first maps ship too
+(``data/demo/projections/``, :data:`DEMO_MAPS`): the Home page's UMAP of the 5,000 most frequent
+words is on screen at once instead of after numba's compilation and the fit (30-90 s on two cores
+in a new server process), and Explore's default t-SNE and UMAP of the demo come from that cache.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from .corpus import Corpus
 from .settings import DATA_DIR
-from .store import DEMO_SOURCE, META_FILE, _write_json
+from .store import DEMO_SOURCE, META_FILE, PROJECTIONS_DIR, _write_json
 from .train import TrainingParameters, train
 
 DEMO_CORPORA = [DATA_DIR / "kjv.csv.gz", DATA_DIR / "shakespeare.csv.gz"]
@@ -22,6 +25,11 @@ DEMO_CORPORA = [DATA_DIR / "kjv.csv.gz", DATA_DIR / "shakespeare.csv.gz"]
 #: fixed seed so that a rebuild gives identical vectors.
 DEMO_PARAMETERS = dict(algo="word2vec", sg=False, dim=100, window=5, min_count=5, epochs=10,
                        seed=1, workers=1)
+
+
+#: The maps that ship with the demo: (method, dims, top words, parameters), all seeded.
+DEMO_MAPS = [("umap", 2, 5000, {"seed": 0}), ("tsne", 2, 5000, {"seed": 0}), ("pca", 2, 5000, {"seed": 0})]
+HOME_MAP = DEMO_MAPS[0]
 
 
 def train_demo(progress=None):
@@ -41,10 +49,20 @@ def build_demo(target: Path = DEMO_SOURCE, progress=None) -> Path:
     tmp.chmod(0o755)  # mkdtemp makes it private; the bundled files are for everyone
     result.vectors.save(tmp)
     _write_json(tmp / META_FILE, meta)
+    build_maps(result.vectors, tmp / PROJECTIONS_DIR)
     if target.exists():
         shutil.rmtree(target)
     tmp.rename(target)
     return target
+
+
+def build_maps(vectors, folder: Path) -> list[Path]:
+    """Compute :data:`DEMO_MAPS` of ``vectors`` into the projection cache ``folder``."""
+    from .projection import project
+
+    for method, dims, top, params in DEMO_MAPS:
+        project(vectors, method, dims, top, cache_dir=folder, **params)
+    return sorted(Path(folder).glob("*.npz"))
 
 
 def demo_meta() -> dict:

@@ -338,6 +338,10 @@ class Store:
         with open(DEMO_SOURCE / META_FILE, encoding="utf-8") as f:
             meta = json.load(f)
         self.save(DEMO_NAME, Vectors.load(DEMO_SOURCE), meta, overwrite=True)
+        # Its first maps ship with it (embedviz.demo.DEMO_MAPS): a cache, copied if it can be.
+        with contextlib.suppress(OSError):
+            for cached in sorted((DEMO_SOURCE / PROJECTIONS_DIR).glob("*.npz")):
+                shutil.copyfile(cached, self.cache_dir(DEMO_NAME) / cached.name)
         try:
             (self.home / _DEMO_MARKER).write_text(now() + "\n")
         except OSError:

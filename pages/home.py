@@ -5,15 +5,16 @@ import streamlit as st
 from embedviz.analogy import MAX_EXPRESSION_LENGTH, solve
 from embedviz.analogy_figure import analogy_figure
 from embedviz.errors import EmbedvizError
-from embedviz.figures import scatter
+from embedviz.demo import HOME_MAP
+from embedviz.figures import cluster_colouring, scatter
 from embedviz.store import DEMO_NAME
-from embedviz.ui.cache import load_vectors, projection, store
+from embedviz.ui.cache import clusters, load_vectors, projection, start_projection, store
 from embedviz.ui.navigation import within_app
 from embedviz.ui.text import md_error, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
 
-TOP = 2000  # words in the first picture: enough to see clusters, drawn at once (PCA, cached)
+CLUSTERS = 12
 
 st.title("embedviz")
 st.markdown(
@@ -49,13 +50,19 @@ with right:
         st.caption("The words in a projection of their own neighbourhood: the arrow from *man* to "
                    "*woman* and the one from *king* to the answer run alike.")
 with left:
-    shown = projection(DEMO_NAME, "pca", 2, top=TOP)
+    method, dims, top, params = HOME_MAP
+    job = start_projection(DEMO_NAME, method, dims, top, **params)  # shipped with the demo: instant
+    if job.wait_coords(2.0) and job.error is None:
+        shown, title = job.result, f"The {top:,} most frequent words (UMAP), coloured by meaning cluster"
+    else:  # the shipped map was deleted: PCA now, UMAP next time
+        shown, title = projection(DEMO_NAME, "pca", 2, top=top), f"The {top:,} most frequent words (PCA)"
+    found = clusters(DEMO_NAME, CLUSTERS, top=len(shown.words))
     highlight = ([t.word for t in analogy.terms] + [analogy.answer]) if analogy else []
-    st.plotly_chart(scatter(shown, labels=30, highlight=highlight, height=560,
-                            title=f"The {TOP:,} most frequent words (PCA)"),
-                    key="home_scatter")
-    st.caption(f"Trustworthiness {shown.trustworthiness:.2f}: how well this flat picture keeps each "
-               "word's nearest neighbours (1 = perfectly). t-SNE and UMAP on the Explore page keep "
-               "them better than PCA.")
+    st.plotly_chart(scatter(shown, counts=vectors.counts[:len(shown.words)], colouring=cluster_colouring(found),
+                            labels=45, highlight=highlight, height=600, title=title), key="home_scatter")
+    trust = "" if shown.trustworthiness is None else f"Trustworthiness {shown.trustworthiness:.2f}: "
+    st.caption(f"{trust}how well this flat picture keeps each word's nearest neighbours (1 = perfectly). "
+               "Colours are k-means clusters of the original vectors; Explore maps the whole vocabulary "
+               "with PCA, t-SNE or UMAP, in 2D or 3D.")
 st.page_link("pages/explore.py", label="Explore the whole vocabulary in 2D or 3D", icon=":material/scatter_plot:")
 st.page_link("pages/corpus.py", label="Train on your own text", icon=":material/description:")

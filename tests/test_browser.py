@@ -92,16 +92,16 @@ def assert_clean(page) -> None:
 
 def test_home_draws_the_demo_space_and_solves_the_analogy(page, server, record_property):
     page.goto(server.url, wait_until="domcontentloaded", timeout=180_000)
-    points = wait_plot(page, at_least=2000, timeout=180)
+    points = wait_plot(page, at_least=5000, timeout=180)
     seconds = time.monotonic() - server.started
     record_property("home_picture_seconds", round(seconds, 2))
     print(f"\nstreamlit run -> Home picture visible: {seconds:.1f} s (health after {server.healthy_after:.1f} s)")
 
-    assert points == 2000  # the 2,000 most frequent words of the demo model
+    assert points == 5000  # the 5,000 most frequent words of the demo model (the shipped UMAP)
     # That chart: its WebGL layer drawn, big enough, and seen in the window.
     canvases, width, height, top = page.evaluate("""() => {
         const plots = [...document.querySelectorAll('.js-plotly-plot')];
-        const plot = plots.find(p => (p._fullData || []).some(t => t.x && t.x.length === 2000));
+        const plot = plots.find(p => (p._fullData || []).some(t => t.x && t.x.length === 5000));
         const box = plot.getBoundingClientRect();
         return [plot.querySelectorAll('canvas').length, box.width, box.height, box.top];
     }""")
