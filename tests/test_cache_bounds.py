@@ -268,3 +268,17 @@ def test_ended_worker_records_are_bounded(monkeypatch):
     monkeypatch.setattr(jobs, "_children", children)
     jobs._forget_ended_children(keep=5)
     assert list(children) == ["ended-38", "ended-39", "running", "later-0", "later-1", "later-2"]
+
+
+def test_clusterings_are_shared_and_bounded(home, monkeypatch):
+    Store().ensure_demo()
+    cache._jobs.clear()
+    monkeypatch.setattr(cache, "KEPT_CLUSTERS", 3)
+    first = cache.start_clusters("demo", 4, top=200, seed=0)
+    assert cache.start_clusters("demo", 4, top=200, seed=0) is first  # the same work, not twice
+    assert len(first.result(timeout=30).names) == 4
+    for seed in range(1, 6):
+        cache.start_clusters("demo", 4, top=200, seed=seed).result(timeout=30)
+    assert len(cache._jobs().clusters) == 3
+    assert cache.clusters("demo", 4, top=200, seed=5) is cache.start_clusters("demo", 4, top=200, seed=5).result()
+    cache._jobs.clear()

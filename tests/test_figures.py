@@ -263,3 +263,47 @@ def test_metadata_columns_and_categories():
     assert metadata_columns({"corpus": {}}, 3) == {}
     many = categories([str(i % 30) for i in range(300)], limit=5)
     assert len(many.names) == 5 and many.names[-1] == "other" and many.codes.max() == 4
+
+
+# -- maps bigger than the browser takes as points ----------------------------------------------------------
+def test_a_map_above_the_point_limit_is_an_image_with_the_top_words_as_points(monkeypatch):
+    import base64
+    import io
+
+    from PIL import Image
+
+    import embedviz.figures as figures
+
+    monkeypatch.setenv("EMBEDVIZ_MAP_POINTS", "300")
+    monkeypatch.setattr(figures, "POINTS_ON_TOP", 100)
+    rng = np.random.default_rng(0)
+    n = 1000
+    projection = Projection([f"w{i}" for i in range(n)], rng.normal(size=(n, 2)).astype(np.float32), "pca", 2,
+                            {}, 0.9, 10, None, 0.1)
+    colouring = figures.Colouring(rng.integers(0, 3, n).astype(np.uint8), "cluster", ["a", "b", "c"])
+    figure = figures.scatter(projection, colouring=colouring, labels=10, width=500, height=400)
+    words = figure.data[WORDS_TRACE]
+    assert len(words.x) == 100 and list(words.text[:2]) == ["w0", "w1"]  # the most frequent, as points
+    assert len(words.marker.color) == 100
+    (image,) = figure.layout.images
+    assert image.xref == "x" and image.layer == "below"
+    assert figure.layout.meta == {"raster": True, "words": 1000, "points": 100}
+    png = Image.open(io.BytesIO(base64.b64decode(image.source.split(",", 1)[1])))
+    assert png.size == (500 - AXES_MARGIN[0], 400 - AXES_MARGIN[1])
+    pixels = np.asarray(png.convert("RGBA"))
+    assert (pixels[..., 3] > 0).sum() > 500  # every word drawn, not only the points on top
+    # below the limit: every word a point, no image
+    monkeypatch.setenv("EMBEDVIZ_MAP_POINTS", "5000")
+    small = figures.scatter(projection, colouring=colouring)
+    assert len(small.data[WORDS_TRACE].x) == n and not small.layout.images
+
+
+def test_a_3d_map_above_the_limit_draws_the_most_frequent_words(monkeypatch):
+    import embedviz.figures as figures
+
+    monkeypatch.setattr(figures, "MOST_IN_3D", 50)
+    rng = np.random.default_rng(1)
+    projection = Projection([f"w{i}" for i in range(120)], rng.normal(size=(120, 3)).astype(np.float32), "pca", 3,
+                            {}, 0.9, 10, None, 0.1)
+    figure = figures.scatter(projection, counts=np.arange(120, 0, -1), labels=5)
+    assert len(figure.data[WORDS_TRACE].x) == 50 and not figure.layout.images

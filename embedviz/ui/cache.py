@@ -7,8 +7,8 @@ a background thread (:class:`ProjectionJob`), so a page can show their progress 
 kills them.
 
 Everything kept here is bounded, so that many sessions cannot grow the server without end: the
-vectors of at most 8 models, 16 clusterings, the :data:`KEPT_PROJECTIONS` latest finished
-projections, and at most :data:`HEAVY_AT_ONCE` t-SNE or UMAP computations at once.
+vectors of at most 8 models, :data:`KEPT_CLUSTERS` clusterings, the :data:`KEPT_PROJECTIONS`
+latest finished projections, and at most :data:`HEAVY_AT_ONCE` t-SNE or UMAP computations at once.
 """
 
 from __future__ import annotations
@@ -168,6 +168,7 @@ class _Jobs:
         self.lock = threading.Lock()
         self.jobs: OrderedDict[tuple, ProjectionJob] = OrderedDict()
         self.heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)
+        self.clusters: OrderedDict[tuple, Future] = OrderedDict()
         # Heavy jobs beyond HEAVY_AT_ONCE wait for a slot inside their thread (with a message the
         # page shows), so the pool is larger: a PCA or a cached result never queues behind them.
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="embedviz-projection")
@@ -217,21 +218,39 @@ def warm_up_umap():
 
 
 # -- clusters ------------------------------------------------------------------------------------------
-@st.cache_resource(max_entries=16, show_spinner="Clustering the vectors...")
-def _clusters(home: str, name: str, stamp: float, top: int | None, n_clusters: int, seed: int):
+#: Clusterings kept in memory per process (the oldest finished one is dropped first).
+KEPT_CLUSTERS = 16
+
+
+def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0) -> Future:
+    """k-means clusters of the ``top`` most frequent words of model ``name`` (original space), in the
+    background: Explore starts them with its projection, so the two run side by side (k-means of
+    100,000 words takes about as long as their PCA). The same Future for the same arguments."""
     from embedviz.clusters import kmeans
 
-    vectors = _load(home, name, stamp)
-    return kmeans(vectors if top is None else vectors.top(top), n_clusters, seed=seed)
-
-
-def clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0):
-    """k-means clusters of the ``top`` most frequent words of model ``name`` (original space), cached."""
     s = store()
     vectors = load_vectors(name)
     if top is not None and top >= len(vectors):
         top = None
-    return _clusters(str(s.home), name, _stamp(name), top, n_clusters, seed)
+    key = (str(s.home), name, _stamp(name), top, int(n_clusters), int(seed))
+    board = _jobs()
+    with board.lock:
+        future = board.clusters.get(key)
+        if future is not None and not (future.done() and future.exception() is not None):
+            board.clusters.move_to_end(key)
+            return future
+        chosen = vectors if top is None else vectors.top(top)
+        future = board.executor.submit(kmeans, chosen, int(n_clusters), seed=int(seed))
+        board.clusters[key] = future
+        finished = [k for k, f in board.clusters.items() if f.done()]
+        for old in finished[: max(0, len(board.clusters) - KEPT_CLUSTERS)]:
+            del board.clusters[old]
+    return future
+
+
+def clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0):
+    """k-means clusters of the ``top`` most frequent words of model ``name`` (waits for them)."""
+    return start_clusters(name, n_clusters, top, seed).result()
 
 
 # -- the latest projection (Models page: download its coordinates) -------------------------------------
