@@ -36,9 +36,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from embedviz.classifier import ClassifierParameters, train_classifier  # noqa: E402
-from embedviz.settings import DATA_DIR  # noqa: E402
-from embedviz.store import Store  # noqa: E402
+from embedviz.training.classifier import ClassifierParameters, train_classifier  # noqa: E402
+from embedviz.core.settings import DATA_DIR  # noqa: E402
+from embedviz.vectors.store import Store  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

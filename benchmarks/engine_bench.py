@@ -18,12 +18,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from embedviz.analogy import solve  # noqa: E402
-from embedviz.corpus import Corpus  # noqa: E402
-from embedviz.demo import DEMO_CORPORA  # noqa: E402
-from embedviz.neighbours import neighbours  # noqa: E402
-from embedviz.train import TrainingParameters, train  # noqa: E402
-from embedviz.vectors import Vectors  # noqa: E402
+from embedviz.space.analogy import solve  # noqa: E402
+from embedviz.text.corpus import Corpus  # noqa: E402
+from embedviz.training.demo import DEMO_CORPORA  # noqa: E402
+from embedviz.space.neighbours import neighbours  # noqa: E402
+from embedviz.training.gensim import TrainingParameters, train  # noqa: E402
+from embedviz.vectors.vectors import Vectors  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

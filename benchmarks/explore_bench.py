@@ -29,7 +29,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "explore.json"
 
 
 def synthetic(n: int, dim: int = 100, clusters: int = 300, seed: int = 0):
-    from embedviz.vectors import Vectors
+    from embedviz.vectors.vectors import Vectors
 
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(clusters, dim))
@@ -60,8 +60,8 @@ def projection_row(name: str, method: str, top: int | None, **params) -> dict:
 def figure_row(name: str, projection, vectors) -> dict:
     import plotly.io
 
-    from embedviz.clusters import kmeans
-    from embedviz.figures import cluster_colouring, scatter
+    from embedviz.space.clusters import kmeans
+    from embedviz.figures.maps import cluster_colouring, scatter
 
     n = len(projection.words)
     found, kmeans_s = timed(lambda: kmeans(vectors.top(n), 12, seed=0))
@@ -80,7 +80,7 @@ def main(argv=None) -> None:
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["EMBEDVIZ_HOME"] = home
-        from embedviz.store import Store
+        from embedviz.vectors.store import Store
         from embedviz.ui import cache
 
         store = Store(home)

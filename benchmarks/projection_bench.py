@@ -4,7 +4,7 @@
     python benchmarks/projection_bench.py --sizes 10000 --methods tsne umap
 
 The vectors are 100-dimensional, drawn around 200 gaussian centres (so there are neighbourhoods to
-keep). Each run goes through :func:`embedviz.projection.project` (no cache); its progress callback
+keep). Each run goes through :func:`embedviz.space.projection.project` (no cache); its progress callback
 splits the time into the fit and the trustworthiness. UMAP's one-off cost (import and numba
 compilation) is measured first, on 4,500 words, and reported on its own line.
 
@@ -26,8 +26,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from embedviz.projection import METHODS, project  # noqa: E402
-from embedviz.vectors import Vectors  # noqa: E402
+from embedviz.space.projection import METHODS, project  # noqa: E402
+from embedviz.vectors.vectors import Vectors  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "projection.json"
 

@@ -114,7 +114,9 @@ FINGERPRINT_JS = """(selector) => {
     const n = meta.raster ? meta.words : best.x.length;
     const head = (a) => Array.from(a.slice(0, 3)).map(v => Number(v).toFixed(5)).join(',');
     const image = ((plot.layout.images || [])[0] || {}).source || '';
-    return n + ':' + head(best.x) + ';' + best.marker.color?.length + ';' + image.length + ';' +
+    const colours = best.marker && best.marker.color ? Array.from(best.marker.color.slice(0, 8)).join(',') : '';
+    const traces = plot._fullData.map(t => (t.x && t.x.length) || 0).join(',');
+    return n + ':' + head(best.x) + ';' + colours + ';' + traces + ';' + image.length + ';' +
            JSON.stringify((plot.layout.xaxis || {}).range);
 }"""
 
@@ -201,8 +203,8 @@ def settle(process, window: float = 5.0, below: float = 0.05, timeout: float = 4
 
 
 def bench_100k(playwright, work: Path, tsne: bool) -> dict:
-    from embedviz.projection import project
-    from embedviz.store import Store
+    from embedviz.space.projection import project
+    from embedviz.vectors.store import Store
 
     home = work / "100k" / "store"
     home.mkdir(parents=True)
@@ -240,9 +242,9 @@ def bench_100k(playwright, work: Path, tsne: bool) -> dict:
 
 
 def bench_1m(playwright, work: Path, freeze_limit: float) -> dict:
-    from embedviz.analogy import solve
-    from embedviz.neighbours import neighbours
-    from embedviz.store import Store
+    from embedviz.space.analogy import solve
+    from embedviz.space.neighbours import neighbours
+    from embedviz.vectors.store import Store
 
     home = work / "1m" / "store"
     home.mkdir(parents=True)

@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from embedviz.analogy import solve  # noqa: E402
-from embedviz.corpus import Corpus  # noqa: E402
-from embedviz.demo import DEMO_CORPORA  # noqa: E402
-from embedviz.evaluation import evaluate  # noqa: E402
-from embedviz.sgns import SGNSParameters, train_sgns  # noqa: E402
-from embedviz.train import TrainingParameters, train  # noqa: E402
+from embedviz.space.analogy import solve  # noqa: E402
+from embedviz.text.corpus import Corpus  # noqa: E402
+from embedviz.training.demo import DEMO_CORPORA  # noqa: E402
+from embedviz.space.evaluation import evaluate  # noqa: E402
+from embedviz.training.sgns import SGNSParameters, train_sgns  # noqa: E402
+from embedviz.training.gensim import TrainingParameters, train  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CORPORA = {"both": DEMO_CORPORA, "kjv": DEMO_CORPORA[:1], "shakespeare": DEMO_CORPORA[1:]}

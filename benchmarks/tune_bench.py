@@ -34,10 +34,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from embedviz.curves import learning_curve  # noqa: E402
-from embedviz.demo import DEMO_CORPORA  # noqa: E402
-from embedviz.settings import DATA_DIR  # noqa: E402
-from embedviz.tune import tune  # noqa: E402
+from embedviz.training.curves import learning_curve  # noqa: E402
+from embedviz.training.demo import DEMO_CORPORA  # noqa: E402
+from embedviz.core.settings import DATA_DIR  # noqa: E402
+from embedviz.training.tune import tune  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -71,7 +71,7 @@ def _print_search(title: str, result) -> None:
 
 
 def _held_out_scores(vectors) -> dict:
-    from embedviz.curves import score_vectors
+    from embedviz.training.curves import score_vectors
 
     return {name: score_vectors(vectors, name)[0] for name in ("wordsim353", "simlex999")}
 

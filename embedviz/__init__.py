@@ -10,15 +10,15 @@ The engine, free of any user interface. Data flows one way::
 'queen'
 """
 
-from .analogy import Analogy, Term, parse_expression, solve
-from .corpus import Corpus, CorpusStatistics
-from .errors import (CorpusError, EmbedvizError, ExpressionError, ParameterError, StoreError,
+from embedviz.space.analogy import Analogy, Term, parse_expression, solve
+from embedviz.text.corpus import Corpus, CorpusStatistics
+from embedviz.core.errors import (CorpusError, EmbedvizError, ExpressionError, ParameterError, StoreError,
                      UnknownWordError, VectorsFormatError)
-from .neighbours import Neighbour, doesnt_match, neighbours, similarity
-from .store import Store
-from .tokenizer import TokenizerOptions, tokenize
-from .train import TrainingParameters, train
-from .vectors import Vectors
+from embedviz.space.neighbours import Neighbour, doesnt_match, neighbours, similarity
+from embedviz.vectors.store import Store
+from embedviz.text.tokenizer import TokenizerOptions, tokenize
+from embedviz.training.gensim import TrainingParameters, train
+from embedviz.vectors.vectors import Vectors
 
 __version__ = "0.1.0"
 

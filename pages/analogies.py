@@ -4,10 +4,10 @@ import re
 
 import streamlit as st
 
-from embedviz.analogy import MAX_EXPRESSION_LENGTH, parse_expression, solve
-from embedviz.analogy_figure import analogy_figure, describe, parallelogram
-from embedviz.errors import EmbedvizError, UnknownWordError
-from embedviz.neighbours import doesnt_match
+from embedviz.space.analogy import MAX_EXPRESSION_LENGTH, parse_expression, solve
+from embedviz.figures.analogy import analogy_figure, describe, parallelogram
+from embedviz.core.errors import EmbedvizError, UnknownWordError
+from embedviz.space.neighbours import doesnt_match
 from embedviz.ui.cache import load_vectors
 from embedviz.ui.sidebar import require_model, word_space_notice
 from embedviz.ui.text import md_error, md_escape
@@ -21,7 +21,7 @@ EXAMPLES = ["king - man + woman", "father - son + daughter", "son - man + woman"
             "he - his + her", "went - go + come"]
 METHODS = {"add": "3CosAdd", "mul": "3CosMul"}
 EXPRESSION = "analogy_expression"
-# A word in an expression ends at white space or an operator (see embedviz.analogy).
+# A word in an expression ends at white space or an operator (see embedviz.space.analogy).
 _EDGE = r"[^\s+\-*]"
 
 st.title("Analogies")

@@ -1,24 +1,24 @@
 """Corpus: choose or upload a corpus, decide how it is read and tokenised, and look at it.
 
 The choice is kept for the Train page in ``st.session_state["corpus_spec"]``: a CorpusSpec dict
-(embedviz.uploads: ``paths``, ``text_column``, ``label_columns``, ``tokenizer``, ``phrases``,
+(embedviz.text.uploads: ``paths``, ``text_column``, ``label_columns``, ``tokenizer``, ``phrases``,
 ``encoding``, ``source``, ``title``), or None. It is replaced only when the corpus reads without
 error, so a broken choice never reaches the Train page, and it is also remembered on disk for the
 session's owner (``.uploads/<owner>/.corpus.json``), so a reload in the same browser keeps it.
-Uploads are saved per owner (embedviz.uploads).
+Uploads are saved per owner (embedviz.text.uploads).
 """
 
 import pandas as pd
 import streamlit as st
 
-from embedviz.errors import EmbedvizError
-from embedviz.settings import setting
-from embedviz.tokenizer import TokenizerOptions, split_sentences, tokenize
-from embedviz.training_figures import zipf_figure
+from embedviz.core.errors import EmbedvizError
+from embedviz.core.settings import setting
+from embedviz.text.tokenizer import TokenizerOptions, split_sentences, tokenize
+from embedviz.figures.training import zipf_figure
 from embedviz.ui.corpus_widgets import (choose_spec, chosen_spec, corpus_columns, corpus_statistics,
                                         first_documents, forget_spec, phrase_tokens, session_owner)
-from embedviz.uploads import (BUNDLED, UPLOAD_TYPES, CorpusSpec, bundled_spec, delete_upload,
-                              list_uploads, save_upload, upload_spec)
+from embedviz.text.specs import BUNDLED, CorpusSpec, bundled_spec
+from embedviz.text.uploads import UPLOAD_TYPES, delete_upload, list_uploads, save_upload, upload_spec
 from embedviz.ui.navigation import within_app
 from embedviz.ui.text import md_error, md_escape
 

@@ -1,17 +1,17 @@
 """Embeddings explained: one sentence as word indices, as one-hot vectors and as dense vectors.
 
 The vocabulary and the vectors are the active model's (the sidebar); the computing is in
-embedviz.explain.
+embedviz.figures.explain.
 """
 
 import streamlit as st
 
-from embedviz.explain import STEPS, embedding_figure, encode_sentence, human_bytes, one_hot_figure
-from embedviz.tokenizer import TokenizerOptions
+from embedviz.figures.explain import STEPS, embedding_figure, encode_sentence, human_bytes, one_hot_figure
+from embedviz.text.tokenizer import TokenizerOptions
 from embedviz.ui.cache import load_vectors, store
 from embedviz.ui.corpus_widgets import chosen_spec, first_documents
 from embedviz.ui.sidebar import require_model
-from embedviz.uploads import CorpusSpec
+from embedviz.text.specs import CorpusSpec
 from embedviz.ui.navigation import within_app
 from embedviz.ui.text import md_code, md_escape
 

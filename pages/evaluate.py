@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from embedviz.errors import EmbedvizError
-from embedviz.evaluation import evaluate
+from embedviz.core.errors import EmbedvizError
+from embedviz.space.evaluation import evaluate
 from embedviz.ui.cache import load_vectors, store
 from embedviz.ui.scores import (analogy_rows, benchmark_label, comparison_rows, evaluate_files,
                                 merge_scores, pair_rows, uploaded_files)

@@ -5,12 +5,12 @@ import time
 import pandas as pd
 import streamlit as st
 
-from embedviz.clusters import metadata_columns
-from embedviz.analogy import MAX_EXPRESSION_LENGTH
-from embedviz.errors import EmbedvizError
-from embedviz.figures import (cluster_colouring, frequency_colouring, metadata_colouring, neighbours_on_map,
+from embedviz.space.clusters import metadata_columns
+from embedviz.space.analogy import MAX_EXPRESSION_LENGTH
+from embedviz.core.errors import EmbedvizError
+from embedviz.figures.maps import (cluster_colouring, frequency_colouring, metadata_colouring, neighbours_on_map,
                               scatter, selected_rows, selection_table)
-from embedviz.neighbours import neighbours
+from embedviz.space.neighbours import neighbours
 from embedviz.ui.cache import clusters, load_vectors, start_clusters, start_projection, store
 from embedviz.ui.navigation import within_app
 from embedviz.ui.sidebar import require_model, word_space_notice

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from embedviz.analogy import MAX_EXPRESSION_LENGTH, solve
-from embedviz.analogy_figure import analogy_figure
-from embedviz.errors import EmbedvizError
-from embedviz.demo import HOME_MAP
-from embedviz.figures import cluster_colouring, scatter
-from embedviz.store import DEMO_NAME
+from embedviz.space.analogy import MAX_EXPRESSION_LENGTH, solve
+from embedviz.figures.analogy import analogy_figure
+from embedviz.core.errors import EmbedvizError
+from embedviz.training.demo import HOME_MAP
+from embedviz.figures.maps import cluster_colouring, scatter
+from embedviz.vectors.store import DEMO_NAME
 from embedviz.ui.cache import clusters, load_vectors, projection, start_projection, store
 from embedviz.ui.navigation import within_app
 from embedviz.ui.text import md_error, md_escape

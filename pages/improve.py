@@ -1,19 +1,19 @@
 """Improve: train a text classifier with an embedding layer, regularise it, and see whether more data
 or other hyperparameters would help.
 
-Every training, learning curve and search runs as a background job (embedviz.jobs,
-embedviz.job_kinds); fragments re-read the job folders every second while one of this session's is
+Every training, learning curve and search runs as a background job (embedviz.jobs.registry,
+embedviz.jobs.kinds); fragments re-read the job folders every second while one of this session's is
 active. The data is a bundled labelled corpus, or the session's corpus if it has label columns.
 """
 
 import streamlit as st
 
-from embedviz.curves import CLASSIFIER_SCORES, WORD_SCORES
-from embedviz.errors import EmbedvizError
-from embedviz.improve_figures import epochs_figure
-from embedviz.job_kinds import start_curve, start_torch_training, start_tune
-from embedviz.jobs import list_jobs
-from embedviz.store import check_name
+from embedviz.training.curves import CLASSIFIER_SCORES, WORD_SCORES
+from embedviz.core.errors import EmbedvizError
+from embedviz.figures.improve import epochs_figure
+from embedviz.jobs.kinds import start_curve, start_training, start_tune
+from embedviz.jobs.registry import list_jobs
+from embedviz.vectors.store import check_name
 from embedviz.ui.cache import store
 from embedviz.ui.corpus_widgets import chosen_spec, session_owner
 from embedviz.ui.improve_widgets import (KEEP, classifier_knobs, compare_table, curve_result, score_name,
@@ -21,7 +21,7 @@ from embedviz.ui.improve_widgets import (KEEP, classifier_knobs, compare_table, 
 from embedviz.ui.navigation import within_app
 from embedviz.ui.sidebar import active_model
 from embedviz.ui.text import md_error, md_escape
-from embedviz.uploads import CorpusSpec, bundled_spec
+from embedviz.text.specs import CorpusSpec, bundled_spec
 
 within_app()  # a first request straight to this page still goes through app.py
 
@@ -116,7 +116,7 @@ with tab_train:
     suggested_name("improve_name", f"{spec.stem()}-{label_column}-clf")
     name = st.text_input("Model name", key="improve_name").strip()
     start_button("Start training", "improve_start", my_jobs("train"),
-                 lambda: start_torch_training(models, spec, "torch-classifier", knobs, name, owner))
+                 lambda: start_training(models, spec, knobs, name, owner, algo="torch-classifier"))
 
     def trained(job, done):
         st.markdown(f"**{md_escape(job.model)}**")

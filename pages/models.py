@@ -4,10 +4,11 @@ from functools import partial
 
 import streamlit as st
 
-from embedviz.errors import EmbedvizError
-from embedviz.exports import EXPORTS, export_bytes, export_problem, import_vectors, model_name_for, projection_csv
-from embedviz.projection import project
-from embedviz.settings import setting
+from embedviz.core.errors import EmbedvizError
+from embedviz.vectors.exchange import EXPORTS, export_bytes, export_problem, import_upload
+from embedviz.vectors.names import name_from
+from embedviz.space.projection import project
+from embedviz.core.settings import setting
 from embedviz.ui.cache import latest_projection, load_vectors, store
 from embedviz.ui.scores import headline
 from embedviz.ui.sidebar import ACTIVE, active_model, select_model
@@ -73,9 +74,9 @@ def _import() -> None:
         return
     metadata = st.session_state.get("import_metadata")
     fmt = st.session_state.get("import_format", "auto")
-    name = st.session_state.get("import_name", "").strip() or model_name_for(upload.name)
+    name = st.session_state.get("import_name", "").strip() or name_from(upload.name, fallback="imported")
     try:
-        meta = import_vectors(store(), name, upload.name, upload.getvalue(), None if fmt == "auto" else fmt,
+        meta = import_upload(store(), name, upload.name, upload.getvalue(), None if fmt == "auto" else fmt,
                               metadata.getvalue() if metadata is not None and _needs_metadata() else None)
     except EmbedvizError as exc:
         _say("error", str(exc))
@@ -98,10 +99,10 @@ def _needs_metadata() -> bool:
 
 
 def _pca_csv(home: str, name: str, dims: int) -> bytes:
-    from embedviz.store import Store
+    from embedviz.vectors.store import Store
 
     models = Store(home)
-    return projection_csv(project(models.load(name), "pca", dims, cache_dir=models.cache_dir(name)))
+    return (project(models.load(name), "pca", dims, cache_dir=models.cache_dir(name)).csv_bytes())
 
 
 st.title("Models")
@@ -153,7 +154,7 @@ if names:
                                  f"{latest.dims}D of {len(latest.words):,} words", **choices}
         choice = st.radio("Projected coordinates", list(choices), format_func=choices.get, key="export_coordinates")
         if choice == "latest" and latest is not None:
-            data, file_name = partial(projection_csv, latest), f"{selected}-{latest.method}-{latest.dims}d.csv"
+            data, file_name = latest.csv_bytes, f"{selected}-{latest.method}-{latest.dims}d.csv"
         else:
             dims = 3 if choice == "pca-3" else 2
             data, file_name = partial(_pca_csv, str(store().home), selected, dims), f"{selected}-pca-{dims}d.csv"
@@ -175,5 +176,5 @@ if _needs_metadata():
     st.file_uploader("Projector metadata (metadata.tsv)", type=["tsv"], key="import_metadata",
                      max_upload_size=limit)
 st.text_input("Name", key="import_name", max_chars=64,
-              placeholder=model_name_for(upload.name) if upload is not None else "name of the new model")
+              placeholder=name_from(upload.name, fallback="imported") if upload is not None else "name of the new model")
 st.button("Import", key="import_button", type="primary", on_click=_import, disabled=upload is None)

@@ -1,7 +1,7 @@
 """Train: train word vectors on the chosen corpus in a background job, and watch it learn.
 
 The corpus is the Corpus page's choice (``st.session_state["corpus_spec"]``, or the owner's choice
-remembered on disk), else the bundled demo corpora. "Start training" starts a job (embedviz.jobs):
+remembered on disk), else the bundled demo corpora. "Start training" starts a job (embedviz.jobs.registry):
 its own OS process, so a page switch, a reload or a closed tab never stops it. A fragment re-reads
 the job folders every second while a job is active, without blocking the page.
 
@@ -24,23 +24,23 @@ appears in the store when it is done.
 
 import streamlit as st
 
-from embedviz.errors import EmbedvizError
-from embedviz.job_kinds import start_torch_training
-from embedviz.jobs import list_jobs, start_training
-from embedviz.settings import setting
-from embedviz.store import check_name
-from embedviz.train import TrainingParameters, default_workers
+from embedviz.core.errors import EmbedvizError
+from embedviz.jobs.kinds import start_training
+from embedviz.jobs.registry import list_jobs
+from embedviz.core.settings import setting
+from embedviz.vectors.store import check_name
+from embedviz.training.gensim import TrainingParameters, default_workers
 from embedviz.ui.cache import store
 from embedviz.ui.corpus_widgets import ALGORITHMS, chosen_spec, job_panel, session_owner
 from embedviz.ui.sidebar import select_model
-from embedviz.uploads import CorpusSpec, default_spec
+from embedviz.text.specs import CorpusSpec, default_spec
 from embedviz.ui.navigation import within_app
 from embedviz.ui.text import md_code, md_error, md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
 
 KEEP = dict(persist_state="session")
-#: Word vectors trained with PyTorch (embedviz.sgns); the classifier is trained on the Improve page.
+#: Word vectors trained with PyTorch (embedviz.training.sgns); the classifier is trained on the Improve page.
 TORCH_ALGORITHMS = {"PyTorch skip-gram (SGNS)": "torch-sgns"}
 SHOWN_JOBS = 5
 
@@ -164,7 +164,7 @@ if st.button("Start training", type="primary", disabled=bool(problem or mine_act
                   seed=int(seed))
     try:
         if algo in TORCH_ALGORITHMS.values():
-            start_torch_training(models, spec, algo, common, name, owner)
+            start_training(models, spec, common, name, owner, algo=algo)
         else:
             start_training(models, spec, TrainingParameters(algo=algo, sg=sg, workers=int(workers), bucket=int(bucket),
                                                             min_n=int(min_n), max_n=int(max_n), **common),

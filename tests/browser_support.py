@@ -30,7 +30,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from embedviz.settings import DATA_DIR, PROJECT_DIR
+from embedviz.core.settings import DATA_DIR, PROJECT_DIR
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -118,10 +118,10 @@ class AppServer:
             return ""
 
     def stop(self) -> None:
-        # Training jobs run in their own sessions (embedviz.jobs): stop any still running first.
+        # Training jobs run in their own sessions (embedviz.jobs.registry): stop any still running first.
         with contextlib.suppress(Exception):
-            from embedviz.jobs import list_jobs
-            from embedviz.store import Store
+            from embedviz.jobs.registry import list_jobs
+            from embedviz.vectors.store import Store
 
             for job in list_jobs(Store(self.home), active=True):
                 job.cancel(grace=5)

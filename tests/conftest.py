@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from corpus_support import bundled_rows, write_csv
 
-from embedviz.settings import DATA_DIR
-from embedviz.store import Store
-from embedviz.vectors import Vectors
+from embedviz.core.settings import DATA_DIR
+from embedviz.vectors.store import Store
+from embedviz.vectors.vectors import Vectors
 
 DEMO_DIR = DATA_DIR / "demo"
 # No background compilation of UMAP's code in the test process or the servers it starts (a minute

@@ -7,7 +7,7 @@ import gzip
 import itertools
 from pathlib import Path
 
-from embedviz.settings import DATA_DIR
+from embedviz.core.settings import DATA_DIR
 
 
 def bundled_rows(name: str, limit: int | None = None, step: int = 1) -> list[dict]:

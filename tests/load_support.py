@@ -38,10 +38,11 @@ import numpy as np
 from browser_support import (CHROMIUM_ARGS, LARGEST_TRACE_JS, VIEWPORT, AppServer, chromium_path,
                              training_corpus)
 
-from embedviz.jobs import Job, start_training
-from embedviz.store import DEMO_NAME, Store
-from embedviz.train import TrainingParameters
-from embedviz.uploads import CorpusSpec
+from embedviz.jobs.kinds import start_training
+from embedviz.jobs.registry import Job
+from embedviz.vectors.store import DEMO_NAME, Store
+from embedviz.training.gensim import TrainingParameters
+from embedviz.text.specs import CorpusSpec
 
 #: How many times the demo vectors are repeated along the dimension (see the module's docstring).
 WIDEN = 8
@@ -66,7 +67,7 @@ def prepare_store(home: str | Path, widen: int = WIDEN) -> Store:
     store.ensure_demo()
     if widen > 1:
         demo = store.load(DEMO_NAME)
-        from embedviz.vectors import Vectors
+        from embedviz.vectors.vectors import Vectors
 
         wide = Vectors(demo.words, np.tile(demo.matrix, (1, widen)), demo.counts)
         store.save(DEMO_NAME, wide, store.meta(DEMO_NAME), overwrite=True)

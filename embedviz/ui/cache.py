@@ -21,8 +21,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
 
 import streamlit as st
 
-from embedviz.errors import EmbedvizError
-from embedviz.store import META_FILE, Store
+from embedviz.core.errors import EmbedvizError
+from embedviz.vectors.store import META_FILE, Store
 
 
 def store() -> Store:
@@ -38,7 +38,7 @@ def _stamp(name: str) -> float:
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the vectors...")
 def _load(home: str, name: str, stamp: float):
-    return Store(home).load(name)
+    return Store(home).load(name).freeze()  # shared by every session: read-only
 
 
 def load_vectors(name: str):
@@ -98,7 +98,7 @@ class ProjectionJob:
         return self
 
     def _run(self) -> None:
-        from embedviz import projection as engine  # looked up at run time (tests replace it)
+        from embedviz.space import projection as engine  # looked up at run time (tests replace it)
 
         vectors, cache_dir, method, dims, top, params = self._arguments
         try:
@@ -211,10 +211,11 @@ def start_projection(name: str, method: str = "pca", dims: int = 2, top: int | N
 @st.cache_resource(show_spinner=False)
 def warm_up_umap():
     """The compilation of UMAP's numba code, started once per server process in the background
-    (see :func:`embedviz.projection.warm_up_umap`); a :class:`~embedviz.projection.WarmUp`."""
-    from embedviz.projection import WarmUp
+    (see :func:`embedviz.space.projection.warm_up_umap`); a :class:`~embedviz.space.projection.WarmUp`."""
+    from embedviz.figures import raster
+    from embedviz.space.projection import WarmUp
 
-    return WarmUp().start()
+    return WarmUp(also=[raster.warm_up]).start()
 
 
 # -- clusters ------------------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int
     """k-means clusters of the ``top`` most frequent words of model ``name`` (original space), in the
     background: Explore starts them with its projection, so the two run side by side (k-means of
     100,000 words takes about as long as their PCA). The same Future for the same arguments."""
-    from embedviz.clusters import kmeans
+    from embedviz.space.clusters import kmeans
 
     s = store()
     vectors = load_vectors(name)

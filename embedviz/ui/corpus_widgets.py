@@ -16,11 +16,12 @@ import uuid
 
 import streamlit as st
 
-from embedviz.corpus import Corpus
-from embedviz.jobs import Job
-from embedviz.training_figures import loss_figure
+from embedviz.text.corpus import Corpus
+from embedviz.jobs.registry import Job
+from embedviz.figures.training import loss_figure
 from embedviz.ui.text import md_error, md_escape
-from embedviz.uploads import CorpusSpec, load_choice, save_choice
+from embedviz.text.specs import CorpusSpec
+from embedviz.text.uploads import load_choice, save_choice
 
 OWNER_KEY = "embedviz_owner"
 #: The session's corpus choice: a CorpusSpec dict, set by the Corpus page, read by the Train page.

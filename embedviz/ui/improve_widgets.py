@@ -1,6 +1,6 @@
 """Widgets of the Improve page: the knobs of each learner, and the outcome of a training, a learning
 curve, a search and a comparison of runs. Every number shown comes from the engine's result
-(embedviz.curve_reading, embedviz.tune, embedviz.runs); nothing here computes a verdict."""
+(embedviz.training.curve_reading, embedviz.training.tune, embedviz.training.runs); nothing here computes a verdict."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import os
 import pandas as pd
 import streamlit as st
 
-from embedviz.classifier import POOLINGS, ClassifierParameters, Predictor
-from embedviz.curves import SCORE_NAMES
-from embedviz.errors import EmbedvizError
-from embedviz.improve_figures import importance_figure, learning_curve_figure, tuning_history_figure
-from embedviz.runs import compare_runs, is_run
-from embedviz.store import META_FILE
-from embedviz.train import TrainingParameters
+from embedviz.training.classifier import POOLINGS, ClassifierParameters, Predictor
+from embedviz.training.curves import SCORE_NAMES
+from embedviz.core.errors import EmbedvizError
+from embedviz.figures.improve import importance_figure, learning_curve_figure, tuning_history_figure
+from embedviz.training.runs import compare_runs, is_run
+from embedviz.vectors.store import META_FILE
+from embedviz.training.gensim import TrainingParameters
 from embedviz.ui.cache import store
 from embedviz.ui.corpus_widgets import duration
 from embedviz.ui.sidebar import select_model

@@ -1,6 +1,6 @@
 """Benchmark scores as the pages show them: tables, one-line headlines, and uploaded benchmark files.
 
-Scores are the dicts :func:`embedviz.evaluation.evaluate` returns and ``meta.json`` keeps under
+Scores are the dicts :func:`embedviz.space.evaluation.evaluate` returns and ``meta.json`` keeps under
 ``scores``. Nothing here imports Streamlit; it only shapes results for display.
 """
 
@@ -11,8 +11,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from embedviz.evaluation import BENCHMARKS, evaluate_analogies, evaluate_pairs
-from embedviz.vectors import Vectors
+from embedviz.space.evaluation import BENCHMARKS, evaluate_analogies, evaluate_pairs
+from embedviz.vectors.vectors import Vectors
 
 GOOGLE = "google-analogies"
 METHOD_NAMES = {"add": "3CosAdd", "mul": "3CosMul"}

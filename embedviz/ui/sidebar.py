@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from embedviz.store import model_kind
+from embedviz.vectors.store import model_kind
 from embedviz.ui.cache import store
 from embedviz.ui.text import md_escape
 

@@ -45,7 +45,7 @@ def md_escape(text) -> str:
 
 
 def md_error(error) -> str:
-    """An error (an :class:`~embedviz.errors.EmbedvizError` or its message) for ``st.error`` and the
+    """An error (an :class:`~embedviz.core.errors.EmbedvizError` or its message) for ``st.error`` and the
     other alerts: its one line, escaped (messages quote the user's input)."""
     return md_escape(str(error))
 

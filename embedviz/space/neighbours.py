@@ -1,0 +1,99 @@
+"""Nearest neighbours by cosine similarity, and the odd word out.
+
+All queries work on :attr:`Vectors.unit` (rows of unit length), so a query is one matrix-vector product
+and a partial sort: a few milliseconds on a 100k-word vocabulary.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from embedviz.core.errors import ParameterError
+from embedviz.vectors.vectors import Vectors
+
+
+#: Most words :func:`doesnt_match` compares (a limit, not a setting: a pasted list is refused at once).
+MAX_DOESNT_MATCH_WORDS = 1_000
+
+
+class Neighbour(NamedTuple):
+    word: str
+    score: float
+
+
+def top_k(scores: np.ndarray, k: int, exclude=()) -> list[int]:
+    """Indices of the ``k`` highest ``scores``, best first, leaving out the indices in ``exclude``."""
+    exclude = set(int(i) for i in exclude)
+    k = min(int(k), len(scores) - len(exclude))
+    if k <= 0:
+        return []
+    want = min(len(scores), k + len(exclude))
+    if want < len(scores):
+        best = np.argpartition(-scores, want - 1)[:want]
+    else:
+        best = np.arange(len(scores))
+    # Sort by score, then by index so that ties come out in vocabulary order (as gensim's do).
+    best = best[np.lexsort((best, -scores[best]))]
+    return [int(i) for i in best if int(i) not in exclude][:k]
+
+
+def _check_k(k) -> int:
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise ParameterError(f"k must be a whole number of at least 1, not {k!r}")
+    return int(k)
+
+
+def neighbours(vectors: Vectors, word: str, k: int = 10, restrict: int | None = None,
+               keep_query: bool = False) -> list[Neighbour]:
+    """The ``k`` words closest to ``word`` by cosine similarity, closest first.
+
+    ``restrict`` limits the search to the most frequent words. The query word itself is left out
+    unless ``keep_query`` is true. Equals gensim's ``KeyedVectors.most_similar(word, topn=k)``.
+
+    >>> neighbours(vectors, "king", k=3)            # doctest: +SKIP
+    [Neighbour(word='queen', score=0.71), ...]
+    """
+    k = _check_k(k)
+    index = vectors.index_of(word)
+    return neighbours_of_vector(vectors, vectors.unit[index], k, restrict,
+                                exclude=() if keep_query else (index,))
+
+
+def neighbours_of_vector(vectors: Vectors, vector, k: int = 10, restrict: int | None = None,
+                         exclude=()) -> list[Neighbour]:
+    """The ``k`` words whose vectors have the highest cosine with ``vector``."""
+    k = _check_k(k)
+    vector = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(vector))
+    unit = vectors.unit if restrict is None else vectors.unit[: int(restrict)]
+    scores = unit @ (vector / norm if norm > 0 else vector)
+    exclude = [i for i in exclude if i < len(unit)]
+    return [Neighbour(vectors.words[i], float(scores[i])) for i in top_k(scores, k, exclude)]
+
+
+def similarity(vectors: Vectors, a: str, b: str) -> float:
+    """Cosine similarity of two words."""
+    return float(vectors.unit[vectors.index_of(a)] @ vectors.unit[vectors.index_of(b)])
+
+
+def doesnt_match(vectors: Vectors, words) -> str:
+    """The word least like the others: lowest cosine with the mean of the unit vectors.
+
+    Same rule as gensim's ``KeyedVectors.doesnt_match``, but an unknown word is an error (gensim
+    silently drops it). Blank entries are skipped; at most :data:`MAX_DOESNT_MATCH_WORDS` words.
+    """
+    words = [w for w in words if w.strip()]
+    if len(words) < 2:
+        raise ParameterError("doesnt_match needs at least two words")
+    if len(words) > MAX_DOESNT_MATCH_WORDS:
+        raise ParameterError(f"doesnt_match compares at most {MAX_DOESNT_MATCH_WORDS:,} words, not "
+                             f"{len(words):,}: give fewer words")
+    resolved = [vectors.resolve(w) for w in words]
+    rows = vectors.unit[[vectors.index[w] for w in resolved]]
+    mean = rows.mean(axis=0)
+    norm = np.linalg.norm(mean)
+    if norm > 0:
+        mean = mean / norm
+    return resolved[int(np.argmin(rows @ mean))]
