@@ -1,26 +1,20 @@
-"""Explore: the vocabulary projected to 2D or 3D, coloured, labelled, searchable and selectable."""
+"""Explore: the vocabulary projected to 2D or 3D, coloured, labelled, searchable and selectable.
 
-import time
+The projection is computed in the background (embedviz.ui.cache) only when "Project" is pressed
+with new parameters; colours, labels and the searched word redraw the map without recomputing it.
+The sections are in embedviz.ui.explore_page.
+"""
 
-import pandas as pd
 import streamlit as st
 
-from embedviz.space.clusters import metadata_columns
-from embedviz.space.analogy import MAX_EXPRESSION_LENGTH
-from embedviz.core.errors import EmbedvizError
-from embedviz.figures.maps import (cluster_colouring, frequency_colouring, metadata_colouring, neighbours_on_map,
-                              scatter, selected_rows, selection_table)
-from embedviz.space.neighbours import neighbours
-from embedviz.ui.cache import clusters, load_vectors, start_clusters, start_projection, store
+from embedviz.figures.maps import scatter
+from embedviz.ui import explore_page as sections
+from embedviz.ui.cache import load_vectors, store
 from embedviz.ui.navigation import within_app
 from embedviz.ui.sidebar import require_model, word_space_notice
-from embedviz.ui.text import md_error, md_escape
+from embedviz.ui.text import md_escape
 
 within_app()  # a first request straight to this page still goes through app.py
-
-METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
-TRUST_HELP = ("Trustworthiness (0 to 1) asks whether each word's nearest neighbours on the map are also "
-              "near it in the original space: 1 means the map shows no false neighbours.")
 
 st.title("Explore")
 name = require_model()
@@ -31,173 +25,16 @@ if size < 3:
     st.error(md_escape(f"Model {name!r} has {size} words; a map needs at least 3."))
     st.stop()
 
-# -- the projection: computed only when "Project" is pressed with new parameters ----------------------
-if st.session_state.get("explore_top", 0) > size:  # another model was chosen in the sidebar
-    st.session_state["explore_top"] = size
-with st.form("explore_projection", border=True):
-    cols = st.columns([1.2, 1, 1.4, 1])
-    method = cols[0].selectbox("Method", list(METHODS), format_func=METHODS.get, key="explore_method")
-    dims = cols[1].radio("Dimensions", [2, 3], format_func=lambda d: f"{d}D", horizontal=True,
-                         key="explore_dims")
-    top = cols[2].number_input("Words (most frequent first)", min_value=3, max_value=size,
-                               value=min(5000, size), step=1000, key="explore_top",
-                               help=f"Up to the whole vocabulary ({size:,} words). Never sampled.")
-    every = cols[2].checkbox(f"All {size:,} words", key="explore_all")
-    seed = cols[3].number_input("Seed", min_value=0, max_value=2**32 - 1, value=0, key="explore_seed")
-    fixed = cols[3].checkbox("Fixed seed for UMAP", key="explore_fixed_seed",
-                             help="Reproducible, but UMAP then runs on one core (about twice as slow on "
-                                  "two). Unchecked: UMAP on every core, a new picture each time it is computed "
-                                  "(the first is cached). PCA and t-SNE always use the seed.")
-    cols = st.columns([1.2, 1, 1.4, 1])
-    perplexity = cols[0].number_input("t-SNE perplexity", min_value=1.0, max_value=500.0, value=30.0,
-                                      step=5.0, key="explore_perplexity",
-                                      help="Roughly how many neighbours each word keeps (t-SNE only); "
-                                           "must be below a third of the number of words.")
-    n_neighbors = cols[1].number_input("UMAP neighbours", min_value=2, max_value=500, value=15,
-                                       key="explore_n_neighbors",
-                                       help="Local (small) versus global (large) structure; UMAP only.")
-    min_dist = cols[2].slider("UMAP min. distance", 0.0, 1.0, 0.1, 0.05, key="explore_min_dist",
-                              help="How tightly UMAP packs neighbours (UMAP only).")
-    cols[3].form_submit_button("Project", type="primary", width="stretch")
-
-params = {"seed": int(seed)}
-if method == "tsne":
-    params["perplexity"] = float(perplexity)
-elif method == "umap":
-    params.update(n_neighbors=int(n_neighbors), min_dist=float(min_dist), seed=int(seed) if fixed else None)
-count = size if every else int(top)
-run_started = time.monotonic()
-job = start_projection(name, method, dims, None if every else int(top), **params)
-if st.session_state.get("explore_colour", "cluster") == "cluster":  # side by side with the projection
-    start_clusters(name, min(int(st.session_state.get("explore_clusters", 12)), 60, count), top=count, seed=int(seed))
-if not job.wait_coords(0.3):
-    label = f"Projecting {count:,} words with {METHODS[method]} to {dims}D"
-    with st.status(label, expanded=True) as status:
-        bar = st.progress(0.0)
-        while not job.wait_coords(0.5):
-            bar.progress(min(max(job.fraction, 0.0), 1.0), text=f"{job.message} — {job.elapsed:.0f} s")
-            status.update(label=f"{label} ({job.elapsed:.0f} s)")
-        status.update(label=f"{label}: done in {job.elapsed:.1f} s",
-                      state="error" if job.error else "complete", expanded=False)
-if job.error is not None:
-    if isinstance(job.error, EmbedvizError):
-        st.error(md_error(job.error))
-        st.stop()
-    raise job.error
-shown = job.result
+form = sections.projection_form(size)
+shown = sections.wait_for_map(name, size, form)
 n = len(shown.words)
 
-cols = st.columns(4)
-cols[0].metric("Words on the map", f"{n:,}", help=f"The {n:,} most frequent of {size:,} words.")
-cols[2].metric("Compute time", f"{shown.seconds:.1f} s")
-if job.finished is not None and job.finished < run_started:
-    source = "memory"  # computed (or read from disk) by an earlier run in this process
-elif shown.cached:
-    source = "disk cache"
-else:
-    source = "computed now"
-cols[3].metric("Came from", source, help="The engine caches projections on disk, and this server "
-                                         "keeps recent ones in memory.")
-seeded = shown.params.get("seed") is not None
-measured = (f"exact on all {n:,} words" if shown.trust_sample is None
-            else f"estimated on {shown.trust_sample:,} random words of {n:,}")
-st.caption(f"{TRUST_HELP} Here k = {shown.trust_k}, {measured}. The {METHODS[shown.method]} projection "
-           f"took {shown.seconds:.1f} s to compute"
-           + ("." if seeded else ", on every core, without a fixed seed (not reproducible)."))
-
-
-polling = not job.done
-
-
-def trust_metric():
-    # The map is drawn as soon as its coordinates exist; the trustworthiness follows, and a full
-    # rerun once it is there stops the polling.
-    value = shown.trustworthiness
-    st.metric("Trustworthiness", "measuring…" if value is None else f"{value:.3f}", help=TRUST_HELP)
-    if polling and job.done:
-        st.rerun()
-
-
-with cols[1]:
-    st.fragment(trust_metric, run_every=1.0 if polling else None)()
-
-# -- what to draw: any change here redraws the map but never recomputes the projection -------------------
 chart, side = st.columns([3, 1])
 with side:
-    meta = store().meta(name)
-    extra = metadata_columns(meta, size)
-    options = ["cluster", "frequency"] + [f"meta:{column}" for column in extra]
-    colour = st.radio("Colour by", options, key="explore_colour",
-                      format_func=lambda o: {"cluster": "Cluster (k-means)", "frequency": "Frequency"}.get(
-                          o, md_escape(o.removeprefix("meta:"))))
-    if colour == "cluster":
-        most = min(60, n)
-        if st.session_state.get("explore_clusters", 0) > most:  # fewer words than before
-            st.session_state["explore_clusters"] = most
-        k = st.number_input("Clusters", min_value=2, max_value=most, value=min(12, most),
-                            key="explore_clusters",
-                            help="k-means on the original vectors of the words on the map (seeded).")
-        found = clusters(name, int(k), top=n, seed=int(seed))
-        colouring = cluster_colouring(found)
-    elif colour == "frequency":
-        colouring = frequency_colouring(vectors.counts[:n])
-    else:
-        column = colour.removeprefix("meta:")
-        colouring = metadata_colouring(extra[column][:n], column)
-    labels = st.slider("Labels", 0, 300, 40, 10, key="explore_labels",
-                       help="Most frequent words first; a label that would cover another is left out.")
-
+    colours, labels = sections.colouring(name, vectors, store().meta(name), n, form["seed"])
     st.divider()
-    query = st.text_input("Find a word", key="explore_word", placeholder="e.g. king",
-                          max_chars=MAX_EXPRESSION_LENGTH).strip()
-    k_near = st.number_input("Neighbours", min_value=1, max_value=50, value=10, key="explore_k")
-    focus, near = None, []
-    if query:
-        try:
-            word = vectors.resolve(query)
-            near = neighbours(vectors, word, k=int(k_near))
-        except EmbedvizError as exc:
-            st.warning(md_error(exc))
-        else:
-            rank = vectors.index[word] + 1
-            if rank > n:
-                st.info(f"**{md_escape(word)}** is word {rank:,} by frequency; the map shows the top {n:,}. "
-                        "Raise the number of words to see it.")
-            else:
-                focus = word
-            table = pd.DataFrame(neighbours_on_map(shown, word, near, vectors))
-            table["map rank"] = table["map rank"].astype("Int64")
-            st.dataframe(table, hide_index=True, width="stretch")
-            st.caption(f"Nearest to **{md_escape(word)}** by cosine in the original {vectors.dim}-dimensional "
-                       "space. "
-                       "*rank*: by frequency; *map rank*: how near it is drawn (1 = the nearest point; "
-                       "empty: not on the map).")
-
-figure = scatter(shown, counts=vectors.counts[:n], colouring=colouring, labels=int(labels),
-                 focus=focus, neighbours=[w.word for w in near], height=650)
+    focus, near = sections.search(vectors, shown)
+figure = scatter(shown, counts=vectors.counts[:n], colouring=colours, labels=labels, focus=focus,
+                 neighbours=[w.word for w in near], height=650)
 with chart:
-    drawn = len(figure.data[0].x)
-    if (figure.layout.meta or {}).get("raster"):
-        st.caption(f"All {n:,} words are drawn as an image (more than a browser takes as points); the "
-                   f"{drawn:,} most frequent are points you can hover, search and select. Zooming enlarges "
-                   "the image: project fewer words for a sharper view of a region.")
-    elif drawn < n:
-        st.caption(f"A turning 3D map shows the {drawn:,} most frequent of the {n:,} words (a browser cannot "
-                   "turn more points); the 2D map shows them all.")
-    if shown.dims == 3:
-        st.plotly_chart(figure, key="explore_map_3d", config={"scrollZoom": True})
-        st.caption("Drag to turn the map, scroll to zoom. Selecting words with the box or lasso "
-                   "works on 2D maps only (Streamlit does not report selections in 3D charts).")
-    else:
-        event = st.plotly_chart(figure, key="explore_map", on_select="rerun",
-                                selection_mode=("box", "lasso", "points"), config={"scrollZoom": True})
-        rows = selected_rows(event.selection.points if event else [], n)
-        if rows:
-            st.subheader(f"{len(rows):,} selected words")
-            selected = pd.DataFrame(selection_table(shown, rows, vectors.counts, colouring))
-            st.dataframe(selected, hide_index=True, width="stretch")
-            st.download_button("Download the selection (CSV)", selected.to_csv(index=False),
-                               file_name=f"{name}-selection.csv", mime="text/csv", key="explore_download")
-        else:
-            st.caption("Scroll to zoom, drag to pan. Pick the box or lasso tool (top right of the map) "
-                       "to select words and list them here.")
+    sections.map_section(name, figure, shown, vectors, colours)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from embedviz.vectors.names import name_from
 from embedviz.core.errors import ParameterError, StoreError
@@ -275,10 +274,11 @@ def cmd_project(args, store: Store) -> int:
 
 
 def cmd_evaluate(args, store: Store) -> int:
-    from embedviz.space.evaluation import evaluate
+    from embedviz.space.scores import evaluate_model
 
-    scores = evaluate(store.load(args.model), analogies=args.analogies, pairs=args.pairs)
-    store.update_meta(args.model, scores=scores)
+    # Merged into the scores the model has, as the Evaluate page does.
+    scores = evaluate_model(store, args.model, analogies=args.analogies, pairs=args.pairs,
+                            standard=not (args.analogies or args.pairs))
     lines = []
     for name, by_method in scores.get("analogies", {}).items():
         for method, score in by_method.items():

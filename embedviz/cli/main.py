@@ -7,10 +7,8 @@ stderr and a non-zero exit status: 2 for a malformed command line, 1 for input t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from pathlib import Path
 
 from embedviz.core.errors import EmbedvizError
 

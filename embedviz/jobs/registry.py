@@ -59,8 +59,8 @@ from pathlib import Path
 
 from embedviz.core.atomic import disk_message, write_json
 from embedviz.core.errors import StoreError
-from embedviz.jobs.status import (ACTIVE_STATES, FINAL_STATES, HEARTBEAT_SECONDS, SAVING, STATUS_FILE,  # noqa: F401
-                                  JobStatus, _age, _read_json, _signal_group, process_alive, process_start_time,
+from embedviz.jobs.status import (ACTIVE_STATES, FINAL_STATES, SAVING, STATUS_FILE,
+                                  JobStatus, _age, _read_json, _signal_group, process_alive,
                                   update_status)
 from embedviz.text.uploads import check_owner
 from embedviz.vectors.store import Store, now

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from embedviz.space.answering import METHODS, _check_method, _Solver, _Vocabulary, answer_analogies  # noqa: F401
-from embedviz.space.benchmarks import BENCHMARKS, BenchmarkFileError, read_analogies, read_pairs  # noqa: F401
+from embedviz.space.answering import _check_method, _Solver, _Vocabulary
+from embedviz.space.benchmarks import BENCHMARKS, read_analogies, read_pairs
 from embedviz.vectors.vectors import Vectors
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from embedviz.core.errors import CorpusError, ParameterError
 from embedviz.core.settings import setting
-from embedviz.text.readers import (ACCEPTED, KINDS, TABLE_DELIMITERS, Document, _header, _jsonl_records,  # noqa: F401
+from embedviz.text.readers import (TABLE_DELIMITERS, Document, _header, _jsonl_records,
                                    _no_text, _open_text, _read_documents, _reading_errors, _table_rows,
                                    corpus_kind)
 from embedviz.text.tokenizer import TokenizerOptions, split_sentences, tokenize

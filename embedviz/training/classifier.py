@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from embedviz.training.augment import Augmenter, AugmentOptions
-from embedviz.training.classifier_model import (CONFIG_FILE, EVAL_BATCH, POOLINGS, WEIGHTS_FILE, Predictor,  # noqa: F401
+from embedviz.training.classifier_model import (CONFIG_FILE, EVAL_BATCH, POOLINGS, WEIGHTS_FILE, Predictor,
                                TextClassifier)
 from embedviz.text.corpus import Corpus
 from embedviz.training.curve_reading import pack_outcomes

@@ -29,11 +29,11 @@ from typing import Callable
 import numpy as np
 
 from embedviz.text.corpus import Corpus
-from embedviz.training.curve_reading import VERDICTS, CurveReading, pack_outcomes, read_curve  # noqa: F401
+from embedviz.training.curve_reading import CurveReading, pack_outcomes, read_curve
 from embedviz.core.errors import CorpusError, ParameterError
 from embedviz.core.params import OneOf, Whole, check, check_all
 from embedviz.training.gensim import TrainingParameters, train
-from embedviz.training.parts import CorpusPart, TokenisedCorpus  # noqa: F401
+from embedviz.training.parts import TokenisedCorpus
 
 GENSIM_KINDS = ("word2vec", "fasttext")
 KINDS = (*GENSIM_KINDS, "classifier")
@@ -92,7 +92,8 @@ def score_vectors(vectors, score: str = "analogies") -> tuple[float, dict]:
     do: word2vec cosines are mostly positive, so covered pairs would outrank all the others whatever
     the vectors' quality.)
     """
-    from embedviz.space.evaluation import BENCHMARKS, evaluate_analogies
+    from embedviz.space.benchmarks import BENCHMARKS
+    from embedviz.space.evaluation import evaluate_analogies
 
     if score == "analogies":
         result = evaluate_analogies(vectors, method="add")

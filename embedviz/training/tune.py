@@ -31,8 +31,7 @@ import numpy as np
 from embedviz.training.curves import (KINDS, TokenisedCorpus, as_corpus, check_kind_and_score, classifier_parameters,
                      classifier_score, gensim_parameters, score_vectors)
 from embedviz.core.errors import EmbedvizError, ParameterError
-from embedviz.training.search_reading import (ImportanceUnavailable, _distribution, _inside,  # noqa: F401
-                                              confirm_gain, param_importances, study_of)
+from embedviz.training.search_reading import _distribution, _inside, confirm_gain
 from embedviz.core.params import Number, OneOf, Optional, Whole, check, check_all
 from embedviz.vectors.store import Store
 from embedviz.training.gensim import TrainingParameters

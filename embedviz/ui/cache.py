@@ -169,6 +169,7 @@ class _Jobs:
         self.jobs: OrderedDict[tuple, ProjectionJob] = OrderedDict()
         self.heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)
         self.clusters: OrderedDict[tuple, Future] = OrderedDict()
+        self.evaluations: dict[tuple, Future] = {}
         # Heavy jobs beyond HEAVY_AT_ONCE wait for a slot inside their thread (with a message the
         # page shows), so the pool is larger: a PCA or a cached result never queues behind them.
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="embedviz-projection")
@@ -252,6 +253,39 @@ def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int
 def clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0):
     """k-means clusters of the ``top`` most frequent words of model ``name`` (waits for them)."""
     return start_clusters(name, n_clusters, top, seed).result()
+
+
+# -- evaluations, in the background -------------------------------------------------------------------
+def start_evaluation(name: str, files: tuple = ()) -> Future:
+    """Score model ``name`` on the standard benchmarks (or, with ``files`` — uploads as ``(name,
+    bytes)`` pairs for analogies and pairs, None where absent — on those only) in a thread of the
+    server, outside the page script; the scores are merged into the model's meta.json
+    (:func:`embedviz.space.scores.evaluate_model`). The same Future while one is running."""
+    from embedviz.space.scores import evaluate_model
+    from embedviz.ui.scores import uploaded_files
+
+    s = store()
+    key = ("evaluate", str(s.home), name, _stamp(name), files)
+    board = _jobs()
+
+    def run():
+        with uploaded_files(*(files or (None, None))) as (analogies, pairs):
+            return evaluate_model(s, name, analogies, pairs, standard=not files, vectors=load_vectors(name))
+
+    with board.lock:
+        future = board.evaluations.get(key)
+        if future is None or future.done():
+            future = board.executor.submit(run)
+            board.evaluations[key] = future
+            for old in [k for k, f in board.evaluations.items() if f.done() and k != key][:-8]:
+                del board.evaluations[old]
+    return future
+
+
+def running_evaluations(name: str) -> list[Future]:
+    board = _jobs()
+    with board.lock:
+        return [f for k, f in board.evaluations.items() if k[2] == name and not f.done()]
 
 
 # -- the latest projection (Models page: download its coordinates) -------------------------------------

@@ -3,7 +3,6 @@
 - :func:`session_owner`: the id that owns a browser's uploads and training jobs.
 - Cached corpus reading (columns, first documents, statistics, phrases), keyed on the files'
   identity (path, size, modification time) and every reading option.
-- :func:`job_panel`: one training job, drawn from its folder (progress, speed, loss curve, outcome).
 """
 
 from __future__ import annotations
@@ -11,15 +10,11 @@ from __future__ import annotations
 import binascii
 import hashlib
 import json
-import time
 import uuid
 
 import streamlit as st
 
 from embedviz.text.corpus import Corpus
-from embedviz.jobs.registry import Job
-from embedviz.figures.training import loss_figure
-from embedviz.ui.text import md_error, md_escape
 from embedviz.text.specs import CorpusSpec
 from embedviz.text.uploads import load_choice, save_choice
 
@@ -144,92 +139,3 @@ def corpus_statistics(spec: CorpusSpec, max_documents: int | None = None):
 def phrase_tokens(spec: CorpusSpec, tokens: list[str]) -> list[str]:
     """``tokens`` with the corpus's frequent pairs joined (learns the phrase model once)."""
     return list(open_corpus(spec).phraser()[tokens])
-
-
-# -- training jobs -------------------------------------------------------------------------------
-ALGORITHMS = {
-    "Word2Vec CBOW": ("word2vec", False),
-    "Word2Vec skip-gram": ("word2vec", True),
-    "FastText CBOW": ("fasttext", False),
-    "FastText skip-gram": ("fasttext", True),
-}
-
-
-def algorithm_title(parameters: dict) -> str:
-    for title, (algo, sg) in ALGORITHMS.items():
-        if parameters.get("algo") == algo and bool(parameters.get("sg")) == sg:
-            return title
-    return parameters.get("algo", "?")
-
-
-def duration(seconds: float | None) -> str:
-    """``75`` -> ``1 min 15 s``."""
-    if seconds is None:
-        return "-"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def job_panel(job: Job, *, key: str, can_cancel: bool = True) -> None:
-    """One job of this session: live progress while it runs, then its outcome.
-
-    Running: a progress bar (epoch k of n), words/s, time left and the loss curve, and a Cancel
-    button. Finished: the outcome's one-line message (never a traceback) and a Dismiss button.
-    """
-    status = job.status()
-    spec = job.spec()
-    parameters = spec.get("parameters", {})
-    epochs = parameters.get("epochs", 0)
-    corpus = spec.get("corpus", {}).get("title") or "files"
-    title = (f"**{md_escape(spec.get('model', '?'))}** · {md_escape(algorithm_title(parameters))}, "
-             f"{md_escape(parameters.get('dim'))} dimensions, {md_escape(epochs)} epochs · "
-             f"corpus: {md_escape(corpus)}")
-    with st.container(border=True):
-        st.markdown(title)
-        events = job.events()
-        epochs_done = [e for e in events if e.get("stage") == "training"]
-        if status.active:
-            last = epochs_done[-1] if epochs_done else None
-            if status.state == "queued":
-                st.progress(0.0, text="Starting the training process...")
-            elif last is None:
-                stage = events[-1]["stage"] if events else "reading"
-                text = {"reading": "Reading and tokenising the corpus...",
-                        "vocabulary": "Building the vocabulary..."}.get(stage, "Working...")
-                st.progress(0.0, text=text)
-            else:
-                st.progress(min(1.0, last["epoch"] / max(1, epochs)),
-                            text=f"Epoch {last['epoch']} of {epochs}")
-            left, middle, right = st.columns(3)
-            speed = last.get("words_per_second") if last else None
-            left.metric("Words per second", f"{speed:,.0f}" if speed else "-")
-            middle.metric("Time left", duration(last.get("eta")) if last else "-")
-            started = events[0]["time"] if events else None
-            right.metric("Elapsed", duration(time.time() - started) if started else "-")
-            if job.cancel_requested:
-                st.caption("Cancelling...")
-            elif can_cancel and st.button("Cancel", key=f"{key}-cancel", help="Stop this training; "
-                                          "the model is not saved."):
-                with st.spinner("Stopping the training..."):
-                    job.cancel()
-                st.rerun()
-        elif status.state == "done":
-            st.success(f"Done: {md_error(status.message)}.")
-        elif status.state == "cancelled":
-            st.warning(f"Cancelled: {md_error(status.message.removeprefix('cancelled; '))}.")
-        else:
-            # A failed job's message quotes the corpus (a column name, a line): text, not Markdown.
-            st.error(f"{status.state.capitalize()}: {md_error(status.message)}")
-        if epochs_done:
-            st.plotly_chart(loss_figure(epochs_done, epochs=epochs, title=None, height=260),
-                            key=f"{key}-loss")
-        if status.finished and st.button("Dismiss", key=f"{key}-dismiss",
-                                         help="Remove this job from the list (a trained model stays)."):
-            job.remove()
-            st.rerun()

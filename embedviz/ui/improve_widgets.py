@@ -10,22 +10,98 @@ import pandas as pd
 import streamlit as st
 
 from embedviz.training.classifier import POOLINGS, ClassifierParameters, Predictor
-from embedviz.training.curves import SCORE_NAMES
+from embedviz.core.errors import ParameterError
+from embedviz.text.specs import CorpusSpec, bundled_spec
+from embedviz.training.curves import CLASSIFIER_SCORES, SCORE_NAMES, WORD_SCORES
 from embedviz.core.errors import EmbedvizError
 from embedviz.figures.improve import importance_figure, learning_curve_figure, tuning_history_figure
 from embedviz.training.runs import compare_runs, is_run
 from embedviz.vectors.store import META_FILE
 from embedviz.training.gensim import TrainingParameters
 from embedviz.ui.cache import store
-from embedviz.ui.corpus_widgets import duration
+from embedviz.ui.corpus_widgets import chosen_spec
+from embedviz.ui.jobs_panel import duration
 from embedviz.ui.sidebar import select_model
 from embedviz.ui.text import md_error, md_escape
 
 KEEP = dict(persist_state="session")
+KINDS = {"classifier": "Classifier (PyTorch, labelled text)", "word2vec": "Word vectors (Word2Vec)",
+         "fasttext": "Word vectors (FastText)"}
 
 
 def score_name(score: str) -> str:
     return SCORE_NAMES.get(score, score)
+
+
+def data_choices() -> dict[str, tuple[CorpusSpec, str]]:
+    """The labelled data to choose from: the bundled corpora's labels, and the label columns of the
+    corpus chosen on the Corpus page (if it is not a bundled one)."""
+    choices = {"Shakespeare: genre": (bundled_spec("shakespeare"), "genre"),
+               "King James Bible: testament": (bundled_spec("kjv"), "testament"),
+               "King James Bible: group": (bundled_spec("kjv"), "group")}
+    chosen = chosen_spec()
+    if chosen:
+        spec = CorpusSpec.from_dict(chosen)
+        if not spec.source.startswith("bundled:"):
+            for column in spec.label_columns:
+                choices[f"Your corpus ({spec.title or spec.stem()}): {column}"] = (spec, column)
+    return choices
+
+
+def learner_panel(key: str, knobs: dict) -> tuple[str, str, dict]:
+    """The learner of a curve or a search, its score and its parameters (the classifier's are the
+    first tab's; word vectors have their own widgets)."""
+    cells = st.columns(2)
+    kind = cells[0].selectbox("Model", list(KINDS), format_func=KINDS.get, key=f"{key}_kind", **KEEP)
+    scores = CLASSIFIER_SCORES if kind == "classifier" else WORD_SCORES
+    score = cells[1].selectbox("Score", scores, format_func=score_name, key=f"{key}_score_{kind}")
+    if kind == "classifier":
+        st.caption("The classifier's settings are those of the first tab.")
+        return kind, score, knobs
+    return kind, score, word_vector_knobs(f"{key}_{kind}")
+
+
+def curve_options() -> tuple[str, int]:
+    cells = st.columns(2)
+    fractions = cells[0].text_input("Fractions of the data", "0.1,0.25,0.5,1", key="improve_fractions", **KEEP)
+    repeats = cells[1].number_input("Repeats at 10-25% (seeds)", 1, 10, 3, key="improve_repeats", **KEEP,
+                                    help="The small fractions are cheap: their spread over seeds tells how noisy "
+                                         "the curve is.")
+    return fractions, int(repeats)
+
+
+def fractions_of(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ParameterError(f"fractions must be numbers separated by commas, not {text!r}") from None
+
+
+def fixed_parameters(kind: str, knobs: dict, parameters: dict) -> dict:
+    """What a search keeps fixed: the label and the training budget (the rest is searched)."""
+    if kind == "classifier":
+        return {k: knobs[k] for k in ("label_column", "epochs", "min_count", "batch_size", "patience")}
+    return {k: parameters[k] for k in ("epochs", "min_count")}
+
+
+def curve_section(job, done: bool) -> None:
+    if done and job.result():
+        curve_result(job.result(), key=f"improve-curve-{job.id}")
+        return
+    points = [e["point"] for e in job.events() if e.get("stage") == "point"]
+    if points:
+        st.dataframe([{"fraction": p["fraction"], "documents": p["documents"], "score": p["score"],
+                       "seconds": round(p["seconds"], 1)} for p in points], hide_index=True)
+
+
+def tune_section(job, done: bool) -> None:
+    rows = [{"trial": e["trial"], "score": e["score"], "best so far": e["best_score"],
+             "seconds": round(e["seconds"] or 0, 1), **e["params"]}
+            for e in job.events() if e.get("stage") == "trial-done"]
+    if rows:
+        st.dataframe(rows, hide_index=True)
+    if done and job.result():
+        tune_result(job.result(), key=f"improve-tune-{job.id}")
 
 
 # -- knobs -----------------------------------------------------------------------------------------

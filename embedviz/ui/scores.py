@@ -11,8 +11,6 @@ import re
 import tempfile
 from pathlib import Path
 
-from embedviz.space.evaluation import BENCHMARKS, evaluate_analogies, evaluate_pairs
-from embedviz.vectors.vectors import Vectors
 
 GOOGLE = "google-analogies"
 METHOD_NAMES = {"add": "3CosAdd", "mul": "3CosMul"}
@@ -84,35 +82,6 @@ def comparison_rows(metas: list[dict]) -> list[dict]:
             row[f"{label} ρ"] = pairs.get(name, {}).get("spearman")
         rows.append(row)
     return rows
-
-
-def merge_scores(old: dict | None, new: dict) -> dict:
-    """``old`` scores with each benchmark in ``new`` added or replaced (others kept)."""
-    merged = {kind: dict((old or {}).get(kind, {})) for kind in ("analogies", "pairs")}
-    for kind in ("analogies", "pairs"):
-        merged[kind].update(new.get(kind, {}))
-    return merged
-
-
-def evaluate_files(vectors: Vectors, analogies: str | Path | None = None,
-                   pairs: str | Path | None = None) -> dict:
-    """Scores on a user's own files only (both methods for analogies), keyed by file stem.
-
-    A stem that is the name of a built-in benchmark gets ``-custom`` so it cannot replace it.
-    """
-    scores: dict = {"analogies": {}, "pairs": {}}
-    if analogies is not None:
-        name = _custom_name(analogies)
-        scores["analogies"][name] = {m: evaluate_analogies(vectors, analogies, m).to_dict() for m in ("add", "mul")}
-    if pairs is not None:
-        name = _custom_name(pairs)
-        scores["pairs"][name] = evaluate_pairs(vectors, pairs, name=name).to_dict()
-    return scores
-
-
-def _custom_name(path) -> str:
-    stem = Path(path).stem
-    return f"{stem}-custom" if stem in BENCHMARKS else stem
 
 
 @contextlib.contextmanager

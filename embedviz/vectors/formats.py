@@ -32,7 +32,7 @@ import numpy as np
 
 from embedviz.core.errors import ParameterError, VectorsFormatError
 from embedviz.vectors.parsing import _MAX_WORD_BYTES, _Rows, _Vocabulary, _excerpt, _parse_header, _plural
-from embedviz.vectors.files import (PROJECTOR_METADATA, PROJECTOR_VECTORS, _READ_BYTES, _TEXT_LOOKING,  # noqa: F401
+from embedviz.vectors.files import (PROJECTOR_METADATA, PROJECTOR_VECTORS, _READ_BYTES, _TEXT_LOOKING,
                                     _is_header, _line_limit, _reading, _text_lines, detect_format)
 from embedviz.vectors.vectors import Vectors
 

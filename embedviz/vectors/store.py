@@ -37,7 +37,7 @@ from pathlib import Path
 from embedviz.core.atomic import disk_message, fsync_dir, write_json
 from embedviz.core.errors import EmbedvizError, StoreError
 from embedviz.core.settings import DATA_DIR, home as default_home
-from embedviz.vectors.names import NAME_PATTERN, check_name  # noqa: F401 (the store's name rule)
+from embedviz.vectors.names import NAME_PATTERN, check_name
 from embedviz.vectors.vectors import Vectors
 
 META_FILE = "meta.json"

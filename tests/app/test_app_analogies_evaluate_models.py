@@ -12,14 +12,15 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
 from embedviz.core.errors import EmbedvizError, VectorsFormatError
-from embedviz.space.evaluation import BenchmarkFileError
+from embedviz.space.benchmarks import BenchmarkFileError
 from embedviz.vectors.exchange import (export_bytes, export_problem, import_upload,
                                        projector_zip, word2vec_bytes)
 from embedviz.vectors.names import name_from
 from embedviz.space.projection import project
 from embedviz.core.settings import PROJECT_DIR
 from embedviz.vectors.store import Store
-from embedviz.ui.scores import comparison_rows, evaluate_files, headline, merge_scores, uploaded_files
+from embedviz.space.scores import merge_scores, score_files as evaluate_files
+from embedviz.ui.scores import comparison_rows, headline, uploaded_files
 from embedviz.vectors.vectors import Vectors
 
 SMALL_WORD2VEC = b"3 2\nalpha 1 2\nbeta 3 4\ngamma 5 6\n"
@@ -125,6 +126,19 @@ def test_which_word_doesnt_match(app):
 
 
 # -- Evaluate -----------------------------------------------------------------------------------------
+def evaluated(at, home, model, timeout=120.0):
+    """Wait until the background evaluation of ``model`` has saved its scores, then rerun the page."""
+    import time
+
+    from embedviz.ui.cache import running_evaluations
+
+    deadline = time.monotonic() + timeout
+    while "scores" not in Store(home).meta(model) or running_evaluations(model):
+        assert time.monotonic() < deadline, "the evaluation never ended"
+        time.sleep(0.05)
+    at.run()
+
+
 def test_evaluate_scores_the_model_saves_the_scores_and_compares_models(app, home):
     Store(home).save("tiny", Vectors(["alpha", "beta", "gamma"], np.eye(3)))
     at = open_page(app, "evaluate")
@@ -134,6 +148,8 @@ def test_evaluate_scores_the_model_saves_the_scores_and_compares_models(app, hom
 
     at.button(key="run_benchmarks").click().run()
     assert not at.exception and not at.error
+    assert any("Scoring demo" in i.value for i in at.info)  # in the background, outside the script
+    evaluated(at, home, "demo")
     scores = Store(home).meta("demo")["scores"]
     google = scores["analogies"]["google-analogies"]
     assert set(google) == {"add", "mul"} and set(scores["pairs"]) == {"wordsim353", "simlex999"}
@@ -152,7 +168,8 @@ def test_evaluate_scores_the_model_saves_the_scores_and_compares_models(app, hom
     assert comparison["Google 3CosAdd"][0] == pytest.approx(google["add"]["accuracy"])
 
     button(at, "Evaluate tiny").click().run()
-    assert not at.exception and "Scored tiny." in at.success[0].value
+    evaluated(at, home, "tiny")
+    assert not at.exception and any("Scored tiny." in s.value for s in at.success)
     assert Store(home).meta("tiny")["scores"]["pairs"]["wordsim353"]["covered"] == 0
     assert list(table(at, "Google 3CosAdd")["evaluated"]) == [True, True]
 

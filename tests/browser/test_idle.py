@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 import time
 import uuid
 from pathlib import Path

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 from browser_support import chromium_path  # noqa: E402

@@ -11,7 +11,8 @@ from corpus_support import bundled_rows, write_csv
 
 from embedviz.core.errors import CorpusError, ParameterError, StoreError
 from embedviz.jobs.kinds import start_training
-from embedviz.jobs.registry import STATUS_FILE, Job, get_job, list_jobs, process_alive, process_start_time
+from embedviz.jobs.registry import STATUS_FILE, Job, get_job, list_jobs, process_alive
+from embedviz.jobs.status import process_start_time
 from embedviz.training.gensim import TrainingParameters
 from embedviz.figures.training import loss_figure, zipf_figure
 from embedviz.text.specs import CorpusSpec, bundled_spec

@@ -16,7 +16,7 @@ import pytest
 
 from embedviz.jobs import registry
 from embedviz.jobs.kinds import start_training
-from embedviz.jobs.registry import Job, launch
+from embedviz.jobs.registry import Job
 from embedviz.jobs.status import update_status
 from embedviz.jobs.worker import Worker
 from embedviz.training.gensim import TrainingParameters

@@ -8,9 +8,9 @@ from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
 from embedviz.core.errors import EmbedvizError, ParameterError
-from embedviz.space.evaluation import (BENCHMARKS, AnalogyScore, BenchmarkFileError, PairsScore,
-                                 answer_analogies, evaluate, evaluate_analogies, evaluate_pairs,
-                                 read_analogies, read_pairs)
+from embedviz.space.answering import answer_analogies
+from embedviz.space.benchmarks import BENCHMARKS, BenchmarkFileError, read_analogies, read_pairs
+from embedviz.space.evaluation import AnalogyScore, PairsScore, evaluate, evaluate_analogies, evaluate_pairs
 from embedviz.vectors.vectors import Vectors
 
 GOOGLE = datapath("questions-words.txt")

@@ -7,7 +7,8 @@ import pytest
 from embedviz.core.errors import ParameterError
 from embedviz.figures.improve import importance_figure, tuning_history_figure
 from embedviz.training.gensim import TrainingParameters
-from embedviz.training.tune import ImportanceUnavailable, param_importances, tune
+from embedviz.training.search_reading import ImportanceUnavailable, param_importances
+from embedviz.training.tune import tune
 
 FIXED = {"dim": 20, "epochs": 2, "workers": 1}  # workers=1: gensim is deterministic, so is the search
 
