@@ -34,6 +34,7 @@ from typing import Callable
 import numpy as np
 
 from embedviz.core.atomic import atomic_file, disk_message, is_disk_full
+from embedviz.core.cache import cache_key, entry_path, read_entry, write_entry
 from embedviz.core.errors import EmbedvizError, ParameterError
 from embedviz.core.params import Number, OneOf, Optional, Whole, check
 from embedviz.space.trust import trustworthiness
@@ -175,7 +176,7 @@ def project(vectors: Vectors, method: str = "pca", dims: int = 2, top: int | Non
     path = key = None
     if cache_dir is not None:
         key = _cache_key(vectors, method, dims, params, trust_k, trust_sample)
-        path = Path(cache_dir) / f"{key}.npz"
+        path = entry_path(cache_dir, key)
         found = _load(path, key, vectors.words)
         if found is not None:
             _report(progress, 1.0, f"loaded the {method} projection of {n} words from the cache")
@@ -354,43 +355,35 @@ def _cache_key(vectors, method, dims, params, trust_k, trust_sample) -> str:
         library = metadata.version(_LIBRARY[method])
     except metadata.PackageNotFoundError:
         library = "unknown"
-    material = {"cache": CACHE_VERSION, "vectors": fingerprint(vectors), "method": method,
-                "library": library, "dims": dims, "params": params, "trust_k": trust_k,
-                "trust_sample": trust_sample}
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    return cache_key({"cache": CACHE_VERSION, "vectors": fingerprint(vectors), "method": method,
+                      "library": library, "dims": dims, "params": params, "trust_k": trust_k,
+                      "trust_sample": trust_sample})
 
 
 def _save(path: Path, key: str, projection: Projection) -> None:
-    """Write atomically (:mod:`embedviz.core.atomic`); a cache that cannot be written is a warning."""
-    meta = {"key": key, "method": projection.method, "dims": projection.dims,
+    meta = {"method": projection.method, "dims": projection.dims,
             "params": projection.params, "trustworthiness": projection.trustworthiness,
             "trust_k": projection.trust_k, "trust_sample": projection.trust_sample,
             "seconds": projection.seconds, "trust_seconds": projection.trust_seconds}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_file(path) as f:
-            np.savez(f, coords=projection.coords, words=np.array(projection.words, dtype=np.str_),
-                     meta=np.array(json.dumps(meta)))
-    except OSError as exc:
-        warnings.warn(f"could not write the projection cache {path}: {exc}", stacklevel=3)
+    arrays = {"coords": projection.coords, "words": np.array(projection.words, dtype=np.str_)}
+    write_entry(path.parent, key, arrays, meta, label="projection cache")
 
 
 def _load(path: Path, key: str, words: list[str]) -> Projection | None:
     """The cached projection, or None if there is none or it is unreadable or not this one's."""
-    if not path.is_file():
+    found = read_entry(path.parent, key)
+    if found is None:
         return None
+    arrays, meta = found
     try:
-        with np.load(path, allow_pickle=False) as stored:
-            coords = stored["coords"]
-            stored_words = stored["words"].tolist()
-            meta = json.loads(str(stored["meta"]))
-        if (meta["key"] != key or stored_words != list(words)
-                or coords.shape != (len(words), meta["dims"]) or coords.dtype != np.float32):
+        coords, stored_words = arrays["coords"], arrays["words"].tolist()
+        if (stored_words != list(words) or coords.shape != (len(words), meta["dims"])
+                or coords.dtype != np.float32):
             return None
         trust = meta["trustworthiness"]
         return Projection(stored_words, coords, meta["method"], meta["dims"], meta["params"],
                           None if trust is None else float(trust), meta["trust_k"], meta["trust_sample"],
                           float(meta["seconds"]), cached=True, trust_seconds=meta.get("trust_seconds"),
                           cache_path=str(path), cache_key=key)
-    except Exception:  # noqa: BLE001 - a damaged cache file is recomputed, whatever the damage
+    except (KeyError, TypeError, ValueError, AttributeError):  # an entry from an older layout
         return None

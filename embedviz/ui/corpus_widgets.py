@@ -44,14 +44,26 @@ def _browser_owner() -> str | None:
         cookie = st.context.cookies.get("_streamlit_xsrf")
     except Exception:  # no script context, or no cookies in this Streamlit version
         return None
+    return owner_from_xsrf(cookie)
+
+
+def owner_from_xsrf(cookie) -> str | None:
+    """An owner id from the value of Streamlit's XSRF cookie, or None if it is not one we can read.
+
+    Framework detail read by hand, for want of a public API: Streamlit offers no way to keep an id
+    in the browser across reloads (``st.context.cookies`` only reads), so the id comes from the
+    secret its XSRF cookie already keeps. Its format is the version-2 one (Tornado's, kept by
+    Streamlit's Starlette server): ``2|mask|masked token|time``; the mask changes with every
+    response, the token (mask XOR masked token) stays. A format we do not know gives None, and the
+    session a random id: a reload then starts afresh, nothing is shared. ``tests/app/test_isolation``
+    checks this reading against the installed Streamlit's own token writer.
+    """
     if not isinstance(cookie, str):
         return None
-    parts = cookie.split("|")
+    parts = cookie.strip("\"'").split("|")
     if parts[0] != "2" or len(parts) < 3:
-        return None  # not the format we know: a random id per session is the safe fallback
+        return None
     try:
-        # Tornado's version-2 format: version|mask|masked token|time. The mask changes with every
-        # response; the token (mask XOR masked token) stays while the browser keeps the cookie.
         mask, masked = binascii.unhexlify(parts[1]), binascii.unhexlify(parts[2])
         token = bytes(b ^ mask[i % len(mask)] for i, b in enumerate(masked))
     except (binascii.Error, ValueError, ZeroDivisionError):

@@ -229,3 +229,22 @@ def test_the_cli_refuses_them_with_one_line_and_changes_nothing(demo_store, tmp_
         assert code == EXIT_REFUSED and out == "", (command, out, err)
         assert err.startswith(f"error: invalid model name {name!r}: ") and err.count("\n") == 1, (command, err)
     assert snapshot(tmp_path) == before
+
+
+# -- the owner id kept across reloads -----------------------------------------------------------
+def test_owner_from_streamlits_own_xsrf_cookie():
+    # Read against the installed Streamlit's own token writer, so a change of format fails here
+    # rather than silently giving every reload a fresh owner.
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    from embedviz.ui.corpus_widgets import owner_from_xsrf
+
+    secret, other = b"0123456789abcdef", b"fedcba9876543210"
+    first, again = generate_xsrf_token_string(secret), generate_xsrf_token_string(secret)
+    assert first != again  # a new mask on every response...
+    assert owner_from_xsrf(first) == owner_from_xsrf(again) == owner_from_xsrf(f'"{again}"')  # ...one owner
+    assert owner_from_xsrf(first).startswith("b")
+    assert owner_from_xsrf(generate_xsrf_token_string(other)) != owner_from_xsrf(first)
+    assert secret.hex() not in owner_from_xsrf(first)  # the secret itself is never the id
+    for unknown in (None, "", "1|abc", "3|00|00|1", "2|zz|zz|1", "2|01|0102|1"):
+        assert owner_from_xsrf(unknown) is None

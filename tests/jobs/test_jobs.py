@@ -11,6 +11,7 @@ from corpus_support import bundled_rows, write_csv
 
 from embedviz.core.errors import CorpusError, ParameterError, StoreError
 from embedviz.jobs.kinds import start_training
+from embedviz.jobs import registry
 from embedviz.jobs.registry import STATUS_FILE, Job, get_job, list_jobs, process_alive
 from embedviz.jobs.status import process_start_time
 from embedviz.training.gensim import TrainingParameters
@@ -78,14 +79,14 @@ def test_cancel_stops_the_process_and_saves_no_model(store, tiny_corpus):
     status = job.cancel()
     assert status.state == "cancelled" and "not saved" in status.message
     assert not process_alive(pid, start)
-    time.sleep(0.3)
+    assert registry._exit_status(job.id) is not None  # the worker has ended: nothing can write later
     assert job.status().state == "cancelled"
     assert not store.exists("never") and store.names() == []
     assert job.cancel().state == "cancelled"  # cancelling twice is harmless
 
     early = start_training(store, tiny_corpus, TrainingParameters(**TINY), "early", owner="alice")
     assert early.cancel().state == "cancelled"  # before its worker even wrote its pid
-    time.sleep(1.0)
+    assert registry._exit_status(early.id) is not None  # cancel returned after the worker ended
     assert early.status().state == "cancelled" and not store.exists("early")
 
 
@@ -147,7 +148,7 @@ def test_missing_files_and_bad_parameters_are_refused_before_any_process(store, 
 def test_a_reused_pid_does_not_count_as_the_worker():
     start = process_start_time(os.getpid())
     assert process_alive(os.getpid(), start)
-    assert not process_alive(os.getpid(), str(int(start) + 1))  # same pid, another process
+    assert not process_alive(os.getpid(), str(start + 1.0))  # same pid, another process (a second later)
     assert not process_alive(2**22 + 12345, start)
 
 

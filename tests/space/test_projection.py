@@ -318,4 +318,8 @@ def test_projection_is_a_plain_record():
     result = project(make_vectors(20, 5), "pca")
     assert isinstance(result, Projection)
     assert isinstance(result.seconds, float) and result.seconds >= 0
-    assert isinstance(result.trustworthiness, float)
+    # The trustworthiness is scikit-learn's, on the unit vectors (k as recorded).
+    from sklearn.manifold import trustworthiness as sklearn_trustworthiness
+    vectors = make_vectors(20, 5)
+    assert result.trustworthiness == pytest.approx(
+        sklearn_trustworthiness(vectors.unit, result.coords, n_neighbors=result.trust_k), abs=1e-9)

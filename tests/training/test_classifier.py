@@ -206,9 +206,12 @@ def test_learns_the_keyword_and_beats_nothing_less_than_the_baseline(corpus_path
 
 
 @pytest.mark.parametrize("pooling", ["gru", "cnn"])
-def test_gru_and_cnn_train(corpus_path, pooling):
-    result = train_classifier(corpus_path, ClassifierParameters(**FAST | {"pooling": pooling, "epochs": 2}))
-    assert len(result.history) == 2 and 0 <= result.test_accuracy <= 1
+def test_gru_and_cnn_learn_the_keyword(corpus_path, pooling):
+    # Three classes, so chance is 1/3; a keyword per document is learned within 8 epochs.
+    result = train_classifier(corpus_path, ClassifierParameters(**FAST | {"pooling": pooling, "epochs": 8,
+                                                                          "lr": 2e-2}))
+    assert len(result.history) == 8 and result.test_accuracy > 0.9 and result.val_accuracy > 0.9
+    assert result.test_accuracy == pytest.approx(result.test_outcomes.mean())
 
 
 def test_progress_reports_every_epoch_with_validation_figures(corpus_path):
@@ -377,7 +380,9 @@ def test_outcomes_split_key_and_the_augmentation_twin(corpus_path):
     assert "test_outcomes" not in plain.baseline  # kept apart, packed in meta["evaluation"]
     meta = json.loads(json.dumps(plain.meta()))
     assert meta["evaluation"]["split"] == plain.split_key and meta["augment_pair"] is None
-    assert 0 <= meta["train_accuracy"] <= 1 and meta["examples"]
+    # The keyword task is learned on the training part (0.93-0.95 over seeds 0-2).
+    assert meta["train_accuracy"] == pytest.approx(plain.train_accuracy) and plain.train_accuracy > 0.85
+    assert meta["examples"]
 
     augmented = train_classifier(corpus_path, ClassifierParameters(**FAST | {"augment": {"deletion": 0.2}}))
     twin = augmented.augment_pair["without"]
