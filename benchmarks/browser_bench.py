@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import (AppServer, goto, metric_value, navigate, open_browser, select_model,  # noqa: E402
-                             sidebar_model, type_and_enter, wait_idle, wait_plot)
+                             sidebar_model, start_training, type_and_enter, wait_idle, wait_plot)
 
 RESULTS = ROOT / "benchmarks" / "results" / "browser.json"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -343,12 +343,7 @@ def take_screenshots(playwright, work: Path) -> list[str]:
         # Train: Word2Vec CBOW on the default corpus (the bundled demo corpus) for 4 epochs; shot while
         # it trains and when it is done.
         navigate(page, "Train", "train")
-        for label, value in (("Epochs", "4"), ("Model name", "bible-shakespeare")):
-            field = page.get_by_label(label, exact=True)
-            field.fill(value)
-            field.press("Enter")
-            wait_idle(page)
-        page.get_by_role("button", name="Start training").click()
+        start_training(page, 4, "bible-shakespeare")
         page.locator("[data-testid=stProgress]").filter(has_text="Epoch 2 of 4").first.wait_for(timeout=600_000)
         scroll_to(page, page.get_by_label("Model name", exact=True), offset=120)
         taken.append(shoot(page, "train-running"))

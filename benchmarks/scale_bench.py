@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import (AppServer, goto, metric_value, navigate, open_browser, select_model,  # noqa: E402
-                             type_and_enter, wait_idle, wait_plot)
+                             start_training, type_and_enter, wait_idle, wait_plot)
 
 RESULTS = ROOT / "benchmarks" / "results" / "scale.json"
 MAP = "[data-testid=stPlotlyChart] .js-plotly-plot"
@@ -298,12 +298,7 @@ def bench_idle(playwright, work: Path) -> dict:
                 goto(page, server)
                 wait_plot(page, at_least=5000, timeout=180)
                 navigate(page, "Train", "train")
-                for label, value in (("Epochs", "1"), ("Model name", "idle-run")):
-                    field = page.get_by_label(label, exact=True)
-                    field.fill(value)
-                    field.press("Enter")
-                    wait_idle(page)
-                page.get_by_role("button", name="Start training").click()
+                start_training(page, 1, "idle-run")
                 page.get_by_text("Done:").first.wait_for(timeout=300_000)
                 navigate(page, "Explore", "explore")
                 wait_plot(page, MAP, timeout=300)

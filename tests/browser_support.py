@@ -314,6 +314,18 @@ def type_and_enter(page, label: str, text: str) -> None:
     box.press("Enter")
 
 
+def start_training(page, epochs: int, name: str) -> None:
+    """On the Train page: set the epochs and the model name (each confirmed by the page), then click
+    "Start training"."""
+    for label, value in (("Epochs", str(epochs)), ("Model name", name)):
+        field = page.get_by_label(label, exact=True)
+        field.fill(value)
+        field.press("Enter")
+        wait_idle(page)
+        assert field.input_value() == value, (label, field.input_value())
+    page.get_by_role("button", name="Start training").click()
+
+
 def wait_text(page, locator, expected: str, timeout: float = 60.0, poll: float = 0.05) -> str:
     """Wait until ``locator``'s text is ``expected``; return it (raise with the last text seen)."""
     deadline = time.monotonic() + timeout

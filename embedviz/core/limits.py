@@ -3,7 +3,8 @@
 A small ``.gz`` or ``.zip`` can expand to far more than any disk or memory holds. Every
 decompressed stream embedviz reads (corpora, vectors files, archive members) goes through
 :class:`LimitedReader`, which counts the bytes and raises the caller's error, with one message,
-once they pass ``EMBEDVIZ_MAX_UNCOMPRESSED_MB``.
+once they pass ``EMBEDVIZ_MAX_UNCOMPRESSED_MB``. Lines are read through :func:`bounded_lines`,
+which refuses a line past its limit rather than holding it.
 """
 
 from __future__ import annotations
@@ -39,3 +40,19 @@ class LimitedReader(io.RawIOBase):
     def close(self):
         self.raw.close()
         super().close()
+
+
+def bounded_lines(stream, limit: int, refuse):
+    """Yield ``(line number, line)`` from a text or binary stream, never holding more than a line
+    of ``limit`` characters (bytes) plus its line end: a longer line raises ``refuse(number)``
+    instead of being cut, so a file without newlines cannot fill the memory and a row is never
+    read in pieces."""
+    number = 0
+    while True:
+        line = stream.readline(limit + 2)  # room for the longest allowed line and a "\r\n"
+        if not line:
+            return
+        number += 1
+        if len(line.rstrip("\r\n" if isinstance(line, str) else b"\r\n")) > limit:
+            raise refuse(number)
+        yield number, line

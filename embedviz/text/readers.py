@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from embedviz.core.errors import CorpusError
-from embedviz.core.limits import LimitedReader
+from embedviz.core.limits import LimitedReader, bounded_lines
 from embedviz.core.settings import setting
 
 TEXT_SUFFIXES = (".txt", ".text", ".md", "")
@@ -148,15 +148,12 @@ def _whole_lines(path: Path, f) -> Iterator[str]:
     """Lines of a table or JSON-lines file; a line longer than the limit is refused, not cut,
     since a row cut in pieces would be misread (and reading it whole could fill the memory)."""
     limit = setting("EMBEDVIZ_MAX_LINE_CHARS")
-    number = 0
-    while True:
-        line = f.readline(limit + 1)
-        if not line:
-            return
-        number += 1
-        if len(line.rstrip("\r\n")) > limit:
-            raise CorpusError(f"{path.name} line {number} is longer than {limit:,} characters, the limit "
-                              "(EMBEDVIZ_MAX_LINE_CHARS); each line must be shorter")
+
+    def refuse(number):
+        return CorpusError(f"{path.name} line {number} is longer than {limit:,} characters, the limit "
+                           "(EMBEDVIZ_MAX_LINE_CHARS); each line must be shorter")
+
+    for _, line in bounded_lines(f, limit, refuse):
         yield line
 
 

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 from embedviz.core.errors import VectorsFormatError
-from embedviz.core.limits import LimitedReader
+from embedviz.core.limits import LimitedReader, bounded_lines
 
 PROJECTOR_VECTORS = "vectors.tsv"
 PROJECTOR_METADATA = "metadata.tsv"
@@ -161,14 +161,10 @@ def _text_lines(stream, name: str, limit: int):
     Raises for a line longer than ``limit`` bytes (so a file without newlines cannot fill the
     memory), for NUL bytes (binary data) and for bytes that are not UTF-8.
     """
-    number = 0
-    while True:
-        raw = stream.readline(limit + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > limit:
-            raise VectorsFormatError(f"{name} line {number} is longer than {limit:,} bytes")
+    def refuse(number):
+        return VectorsFormatError(f"{name} line {number} is longer than {limit:,} bytes")
+
+    for number, raw in bounded_lines(stream, limit, refuse):
         if b"\0" in raw:
             raise VectorsFormatError(
                 f"{name} line {number} holds binary data, not text; "

@@ -28,8 +28,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from browser_support import (AppServer, chromium_path, goto, metric_value, navigate, open_browser,  # noqa: E402
-                             plot_points, select_model, sidebar_model, training_corpus, type_and_enter,
-                             wait_idle, wait_plot, wait_text)
+                             plot_points, select_model, sidebar_model, start_training, training_corpus,
+                             type_and_enter, wait_idle, wait_plot, wait_text)
 
 from embedviz.core.settings import PROJECT_DIR  # noqa: E402
 
@@ -130,14 +130,8 @@ def test_upload_train_explore_and_solve(page, server, tmp_path):
     # -- Train: 2 epochs under a name of our own, then wait for the job to end ------------------------------
     navigate(page, "Train", "train")
     assert "genesis.csv" in page.locator("[data-testid=stMain]").inner_text()
-    for label, value in (("Epochs", "2"), ("Model name", TRAINED)):
-        field = page.get_by_label(label, exact=True)
-        field.fill(value)
-        field.press("Enter")
-        wait_idle(page)
-        assert field.input_value() == value
     started = time.monotonic()
-    page.get_by_role("button", name="Start training").click()
+    start_training(page, 2, TRAINED)
     done = page.locator("[data-testid=stAlertContentSuccess]").filter(has_text=re.compile(r"^Done:"))
     done.first.wait_for(timeout=TRAIN_TIMEOUT * 1000)
     print(f"\ntraining {TRAINED} ({CORPUS_ROWS:,} verses, 2 epochs): {time.monotonic() - started:.1f} s, "

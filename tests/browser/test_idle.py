@@ -22,7 +22,8 @@ from pathlib import Path
 import psutil
 from playwright.sync_api import sync_playwright
 
-from browser_support import AppServer, chromium_path, goto, navigate, open_browser, wait_idle, wait_plot  # noqa: E402
+from browser_support import (AppServer, chromium_path, goto, navigate, open_browser, start_training,  # noqa: E402
+                             wait_plot)
 
 from embedviz.core.settings import PROJECT_DIR  # noqa: E402
 
@@ -61,12 +62,7 @@ def test_an_idle_server_stays_idle_after_real_use():
             wait_plot(page, at_least=1000, timeout=120)
             # a training, in its own process, writing into the store inside the project
             navigate(page, "Train", "train")
-            for label, value in (("Epochs", "1"), ("Model name", "idle-run")):
-                field = page.get_by_label(label, exact=True)
-                field.fill(value)
-                field.press("Enter")
-                wait_idle(page)
-            page.get_by_role("button", name="Start training").click()
+            start_training(page, 1, "idle-run")
             page.locator("[data-testid=stAlertContentSuccess]").filter(
                 has_text=re.compile(r"^Done:")).first.wait_for(timeout=240_000)
             assert (home / "idle-run" / "meta.json").is_file()
