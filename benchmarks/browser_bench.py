@@ -47,33 +47,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_support import (AppServer, goto, metric_value, navigate, open_browser, select_model,  # noqa: E402
-                             sidebar_model, start_training, type_and_enter, wait_idle, wait_plot)
+from browser_support import (MAP, AppServer, goto, map_fingerprint, metric_value, navigate, open_browser,  # noqa: E402
+                             select_model,
+                             sidebar_model, start_training, type_and_enter, wait_idle, wait_new_map, wait_plot)
 
 RESULTS = ROOT / "benchmarks" / "results" / "browser.json"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-MAP = "[data-testid=stPlotlyChart] .js-plotly-plot"
 #: (expression, expected first answer on the demo model); each differs from the one before it.
 ANALOGIES = [("father - son + daughter", "mother"), ("son - man + woman", "daughter"),
              ("men - man + woman", "women"), ("he - his + her", "she"), ("went - go + come", "came")]
 MAX_SCREENSHOT_BYTES = 400 * 1024
 VIEWPORT_HEIGHT = 900
-
-# The largest trace of a plotly chart, once drawn (its WebGL canvas sized, if it has one):
-# "<points>:<first coordinates>", which changes when a new map replaces the old one.
-FINGERPRINT_JS = """(selector) => {
-    const plot = document.querySelector(selector);
-    if (!plot || !plot._fullLayout || !plot._fullData || !plot.querySelector('.main-svg')) return null;
-    let best = null;
-    for (const t of plot._fullData) if (t.x && (!best || t.x.length > best.x.length)) best = t;
-    if (!best) return null;
-    const gl = plot._fullData.some(t => String(t.type).endsWith('gl') || t.type === 'scatter3d');
-    const canvas = plot.querySelector('canvas');
-    if (gl && !(canvas && canvas.width > 0 && canvas.height > 0)) return null;
-    const head = (a) => Array.from(a.slice(0, 4)).map(v => Number(v).toFixed(6)).join(',');
-    return best.x.length + ':' + head(best.x) + ';' + head(best.y);
-}"""
-
 
 def load() -> dict:
     one, five, fifteen = os.getloadavg()
@@ -84,20 +68,6 @@ def uptime() -> str:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         return subprocess.run(["uptime"], capture_output=True, text=True, timeout=10).stdout.strip()
     return ""
-
-
-def fingerprint(page, selector: str = MAP):
-    return page.evaluate(FINGERPRINT_JS, selector)
-
-
-def wait_new_map(page, points: int, old, timeout: float, selector: str = MAP) -> str:
-    """Wait until the chart is drawn with ``points`` points and differs from ``old``."""
-    handle = page.wait_for_function(
-        f"""([selector, points, old]) => {{
-            const fp = ({FINGERPRINT_JS})(selector);
-            return fp && fp !== old && fp.startsWith(points + ':') ? fp : null;
-        }}""", arg=[selector, points, old], polling=50, timeout=timeout * 1000)
-    return handle.json_value()
 
 
 def first_page(context):
@@ -169,7 +139,7 @@ def set_form(page, method: str, top: int) -> None:
 def project(page, model: str, method: str, top: int, timeout: float, case: str) -> dict:
     """Click "Project" with ``method`` on the ``top`` words; time until the new map is drawn."""
     set_form(page, method, top)
-    old = fingerprint(page)
+    old = map_fingerprint(page)
     row = {"model": model, "method": method, "words": top, "case": case, "load_before": load()}
     started = time.monotonic()
     page.get_by_role("button", name="Project", exact=True).click()
@@ -358,7 +328,7 @@ def take_screenshots(playwright, work: Path) -> list[str]:
         navigate(page, "Explore", "explore")
         select_model(page, "demo")
         wait_plot(page, MAP, timeout=300)
-        old = fingerprint(page)
+        old = map_fingerprint(page)
         set_form(page, "t-SNE", 5000)
         page.get_by_role("button", name="Project", exact=True).click()
         wait_new_map(page, 5000, old, timeout=600)

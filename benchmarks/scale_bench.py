@@ -46,11 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_support import (AppServer, goto, metric_value, navigate, open_browser, select_model,  # noqa: E402
-                             start_training, type_and_enter, wait_idle, wait_plot)
+from browser_support import (MAP, AppServer, goto, map_fingerprint, metric_value, navigate, open_browser,  # noqa: E402
+                             select_model,
+                             start_training, type_and_enter, wait_idle, wait_new_map, wait_plot)
 
 RESULTS = ROOT / "benchmarks" / "results" / "scale.json"
-MAP = "[data-testid=stPlotlyChart] .js-plotly-plot"
 PARTS = ("first-map", "compile", "100k", "1m", "idle", "train")
 
 
@@ -91,36 +91,6 @@ def import_model(home: Path, path: Path, name: str) -> dict:
     return {"seconds": round(seconds, 1), "peak_mb": round(peak)}
 
 
-def wait_new_map(page, points: int, old, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        now = page.evaluate(FINGERPRINT_JS, MAP)
-        if now is not None and now != old and int(now.split(":")[0]) >= points:
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"no new map of {points:,} points after {timeout:.0f} s")
-
-
-# The largest trace of the map and the layout image, once drawn: changes when a new map replaces it.
-FINGERPRINT_JS = """(selector) => {
-    const plot = document.querySelector(selector);
-    if (!plot || !plot._fullLayout || !plot._fullData || !plot.querySelector('.main-svg')) return null;
-    let best = null;
-    for (const t of plot._fullData) if (t.x && (!best || t.x.length > best.x.length)) best = t;
-    if (!best) return null;
-    const canvas = plot.querySelector('canvas');
-    if (!(canvas && canvas.width > 0)) return null;
-    const meta = (plot.layout && plot.layout.meta) || {};
-    const n = meta.raster ? meta.words : best.x.length;
-    const head = (a) => Array.from(a.slice(0, 3)).map(v => Number(v).toFixed(5)).join(',');
-    const image = ((plot.layout.images || [])[0] || {}).source || '';
-    const colours = best.marker && best.marker.color ? Array.from(best.marker.color.slice(0, 8)).join(',') : '';
-    const traces = plot._fullData.map(t => (t.x && t.x.length) || 0).join(',');
-    return n + ':' + head(best.x) + ';' + colours + ';' + traces + ';' + image.length + ';' +
-           JSON.stringify((plot.layout.xaxis || {}).range);
-}"""
-
-
 def click_project(page, method: str, words: int | None, every: bool, timeout: float, fixed: bool = False) -> float:
     """Set the form (method, words or all), click Project, time until the new map is drawn."""
     box = page.get_by_role("combobox", name="Method", exact=True)
@@ -137,18 +107,18 @@ def click_project(page, method: str, words: int | None, every: bool, timeout: fl
         field = page.get_by_label("Words (most frequent first)", exact=True)
         field.fill(str(words))
         field.press("Tab")
-    old = page.evaluate(FINGERPRINT_JS, MAP)
+    old = map_fingerprint(page)
     started = time.monotonic()
     page.get_by_role("button", name="Project", exact=True).click()
-    wait_new_map(page, words or 0, old, timeout)
+    wait_new_map(page, words or 0, old, timeout, exact=False)
     return round(time.monotonic() - started, 2)
 
 
 def redraw(page, action, timeout: float = 60) -> float:
-    old = page.evaluate(FINGERPRINT_JS, MAP)
+    old = map_fingerprint(page)
     started = time.monotonic()
     action()
-    wait_new_map(page, 0, old, timeout)
+    wait_new_map(page, 0, old, timeout, exact=False)
     return round(time.monotonic() - started, 2)
 
 

@@ -38,6 +38,29 @@ VIEWPORT = {"width": 1400, "height": 900}
 HEALTH_TIMEOUT = 120.0
 #: The Home page's picture: the plotly chart with its drawn plot (SVG axes and a WebGL or SVG trace).
 PLOT = ".js-plotly-plot"
+MAP = "[data-testid=stPlotlyChart] .js-plotly-plot"
+
+# A plotly chart once drawn (its WebGL canvas sized, if it has one): "<words>:<first x>;<colours>;
+# <points per trace>;<image size>;<x range>", which changes when a new map replaces the old one
+# (<words> is every word of a map drawn as an image, else the largest trace's points).
+MAP_FINGERPRINT_JS = """(selector) => {
+    const plot = document.querySelector(selector);
+    if (!plot || !plot._fullLayout || !plot._fullData || !plot.querySelector('.main-svg')) return null;
+    let best = null;
+    for (const t of plot._fullData) if (t.x && (!best || t.x.length > best.x.length)) best = t;
+    if (!best) return null;
+    const gl = plot._fullData.some(t => String(t.type).endsWith('gl') || t.type === 'scatter3d');
+    const canvas = plot.querySelector('canvas');
+    if (gl && !(canvas && canvas.width > 0 && canvas.height > 0)) return null;
+    const meta = (plot.layout && plot.layout.meta) || {};
+    const n = meta.raster ? meta.words : best.x.length;
+    const head = (a) => Array.from(a.slice(0, 4)).map(v => Number(v).toFixed(6)).join(',');
+    const image = ((plot.layout.images || [])[0] || {}).source || '';
+    const colours = best.marker && best.marker.color ? Array.from(best.marker.color.slice(0, 8)).join(',') : '';
+    const traces = plot._fullData.map(t => (t.x && t.x.length) || 0).join(',');
+    return n + ':' + head(best.x) + ',' + head(best.y) + ';' + colours + ';' + traces + ';' + image.length + ';' +
+           JSON.stringify((plot.layout.xaxis || {}).range);
+}"""
 
 
 class BrowserSetupError(RuntimeError):
@@ -205,6 +228,24 @@ def navigate(page, title: str, path: str, timeout: float = 120.0) -> None:
     page.wait_for_url(re.compile(rf"/{re.escape(path)}/?$"), timeout=timeout * 1000)
     time.sleep(0.3)
     wait_idle(page, timeout)
+
+
+def map_fingerprint(page, selector: str = MAP):
+    return page.evaluate(MAP_FINGERPRINT_JS, selector)
+
+
+def wait_new_map(page, points: int, old, timeout: float, selector: str = MAP, exact: bool = True) -> str:
+    """Wait until the chart is drawn with ``points`` words (at least, unless ``exact``) and differs
+    from the fingerprint ``old``; return the new fingerprint."""
+    test = "n === points" if exact else "n >= points"
+    handle = page.wait_for_function(
+        f"""([selector, points, old]) => {{
+            const fp = ({MAP_FINGERPRINT_JS})(selector);
+            if (!fp || fp === old) return null;
+            const n = Number(fp.split(':')[0]);
+            return {test} ? fp : null;
+        }}""", arg=[selector, points, old], polling=50, timeout=timeout * 1000)
+    return handle.json_value()
 
 
 def plot_points(page, selector: str = PLOT, trace: int | None = None) -> int:

@@ -22,14 +22,13 @@ from pathlib import Path
 import psutil
 from playwright.sync_api import sync_playwright
 
-from browser_support import (AppServer, chromium_path, goto, navigate, open_browser, start_training,  # noqa: E402
+from browser_support import (MAP, AppServer, chromium_path, goto, navigate, open_browser, start_training,  # noqa: E402
                              wait_plot)
 
 from embedviz.core.settings import PROJECT_DIR  # noqa: E402
 
 IDLE_SECONDS = 20.0
 SETTLE_TIMEOUT = 300.0
-MAP = "[data-testid=stPlotlyChart] .js-plotly-plot"
 
 
 def cpu_seconds(process: psutil.Process) -> float:
