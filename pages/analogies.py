@@ -1,28 +1,14 @@
-"""Analogies: solve ``king - man + woman`` on the active model, see its parallelogram, find the odd word."""
-
-import re
+"""Analogies: solve ``king - man + woman`` on the active model, see its parallelogram, find the odd
+word. The sections are in embedviz.ui.analogies_page."""
 
 import streamlit as st
 
-from embedviz.space.analogy import MAX_EXPRESSION_LENGTH, parse_expression, solve
-from embedviz.figures.analogy import analogy_figure, describe, parallelogram
-from embedviz.core.errors import EmbedvizError, UnknownWordError
-from embedviz.space.neighbours import doesnt_match
+from embedviz.ui import analogies_page as sections
 from embedviz.ui.cache import load_vectors
-from embedviz.ui.sidebar import require_model, word_space_notice
-from embedviz.ui.text import md_error, md_escape
 from embedviz.ui.navigation import within_app
+from embedviz.ui.sidebar import require_model, word_space_notice
 
 within_app()  # a first request straight to this page still goes through app.py
-
-# Tried on the demo model: each gives the expected word first with 3CosAdd (examples whose words a
-# model does not know are not offered).
-EXAMPLES = ["king - man + woman", "father - son + daughter", "son - man + woman", "men - man + woman",
-            "he - his + her", "went - go + come"]
-METHODS = {"add": "3CosAdd", "mul": "3CosMul"}
-EXPRESSION = "analogy_expression"
-# A word in an expression ends at white space or an operator (see embedviz.space.analogy).
-_EDGE = r"[^\s+\-*]"
 
 st.title("Analogies")
 name = require_model()
@@ -32,87 +18,10 @@ st.markdown(
     "Type words joined by `+` and `-`: the answers are the words nearest to the result. "
     "*a - b + c* reads \"*a* is to *b* as ... is to *c*\": `king - man + woman` asks for the king of women. "
     "Weights work too: `0.5*king + queen`.")
-st.session_state.setdefault(EXPRESSION, EXAMPLES[0])
-
-
-def _use(expression: str) -> None:
-    st.session_state[EXPRESSION] = expression
-
-
-def _replace(word: str, suggestion: str) -> None:
-    pattern = rf"(?<!{_EDGE}){re.escape(word)}(?!{_EDGE})"
-    st.session_state[EXPRESSION] = re.sub(pattern, lambda _: suggestion, st.session_state[EXPRESSION])
-
-
-def _known(expression: str) -> bool:
-    try:
-        for term in parse_expression(expression):
-            vectors.resolve(term.word)
-    except EmbedvizError:
-        return False
-    return True
-
-
-examples = [e for e in EXAMPLES if _known(e)]
-if examples:
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.caption("Try:", width="content")
-        for example in examples:
-            st.button(example, key=f"example_{example}", on_click=_use, args=(example,), type="tertiary")
-
-expression = st.text_input("Expression", key=EXPRESSION, placeholder="king - man + woman",
-                           max_chars=MAX_EXPRESSION_LENGTH)
-left, middle, right = st.columns(3)
-method = left.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="analogy_method",
-                    help="3CosAdd: the words nearest by cosine to the sum of the unit vectors (gensim's "
-                         "most_similar). 3CosMul: the product of the cosines with the positive words over "
-                         "those with the negative words (Levy & Goldberg 2014; gensim's most_similar_cosmul).")
-k = middle.number_input("Answers", min_value=1, max_value=100, value=10, key="analogy_k")
-keep_inputs = right.toggle("Keep the input words", key="analogy_keep_inputs",
-                           help="Usually the input words are left out of the answers: king is often "
-                                "nearer to king - man + woman than queen is.")
-
-analogy = None
-try:
-    analogy = solve(vectors, expression, k=int(k), method=method, keep_inputs=keep_inputs)
-except UnknownWordError as exc:
-    st.error(md_error(exc))
-    if exc.suggestions:
-        with st.container(horizontal=True, vertical_alignment="center"):
-            st.caption(f"Replace {md_escape(repr(exc.word))} with:", width="content")
-            for suggestion in exc.suggestions:
-                st.button(md_escape(suggestion), key=f"suggestion_{suggestion}", on_click=_replace,
-                          args=(exc.word, suggestion))
-except EmbedvizError as exc:
-    st.error(md_error(exc))
-
+sections.examples(vectors)
+form = sections.expression_form()
+analogy = sections.solved(vectors, form)
 if analogy is not None:
-    results, picture = st.columns([2, 3])
-    with results:
-        st.metric("Answer", md_escape(analogy.answer) if analogy.answer else "none")
-        score = "cosine similarity" if method == "add" else "3CosMul score (cosines shifted to [0, 1])"
-        st.dataframe({"word": [a.word for a in analogy.answers],
-                      "score": [round(a.score, 4) for a in analogy.answers]},
-                     hide_index=True, width="stretch")
-        st.caption(f"Scores: {score}.")
-    with picture:
-        st.plotly_chart(analogy_figure(vectors, analogy), key="analogy_figure", width="stretch")
-        explained = ("PCA fitted on just these words (the inputs, the answer and a few neighbours of each), "
-                     "so the axes are the directions in which they differ most.")
-        if parallelogram(analogy) is None:
-            st.caption(f"{md_escape(describe(analogy))}: the words, the answer and their neighbours. {explained}")
-        else:
-            st.caption(f"{explained} The open circle is where *a - b + c* itself lands, the fourth corner of "
-                       "the parallelogram; the answer is the word whose direction is nearest to it in the full "
-                       "space, which the picture can only approximate.")
-
+    sections.answer(vectors, analogy, form["method"])
 st.divider()
-st.subheader("Which word doesn't match?")
-st.session_state.setdefault("doesnt_match_words", "king, queen, prince, bread")
-text = st.text_input("Words", key="doesnt_match_words", max_chars=MAX_EXPRESSION_LENGTH,
-                     help="Two or more words, separated by commas or spaces.")
-try:
-    odd = doesnt_match(vectors, [w for w in re.split(r"[,\s]+", text) if w])
-    st.success(f"**{md_escape(odd)}** doesn't match: it is the least similar to the mean of the words.")
-except EmbedvizError as exc:
-    st.error(md_error(exc))
+sections.odd_one_out(vectors)

@@ -7,11 +7,9 @@ embedviz.figures.explain.
 import streamlit as st
 
 from embedviz.figures.explain import STEPS, embedding_figure, encode_sentence, human_bytes, one_hot_figure
-from embedviz.text.tokenizer import TokenizerOptions
 from embedviz.ui.cache import load_vectors, store
-from embedviz.ui.corpus_widgets import chosen_spec, first_documents
+from embedviz.ui.corpus_widgets import sample_sentence
 from embedviz.ui.sidebar import require_model
-from embedviz.text.specs import CorpusSpec
 from embedviz.ui.navigation import within_app
 from embedviz.ui.text import md_code, md_escape
 
@@ -24,16 +22,7 @@ st.title("Embeddings explained")
 name = require_model("Choose or train a model first: its vocabulary and vectors are what this page shows.")
 vectors = load_vectors(name)
 
-tokenizer, default = TokenizerOptions(), DEMO_SENTENCE
-chosen = chosen_spec()
-if chosen:
-    spec = CorpusSpec.from_dict(chosen)
-    tokenizer = spec.tokenizer_options()
-    try:
-        default = next((d["text"] for d in first_documents(spec, 5) if len(d["text"].split()) >= 4), default)
-    except Exception:  # an unreadable corpus is the Corpus page's business; the demo sentence will do
-        pass
-default = " ".join(default.split()[:20])
+tokenizer, default = sample_sentence(DEMO_SENTENCE)
 sentence = st.text_input("A sentence", value=default, key="embeddings_sentence",
                          help="Any sentence; it is tokenised like the corpus and looked up in the "
                               f"vocabulary of the model {md_escape(repr(name))}.")

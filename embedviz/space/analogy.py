@@ -28,12 +28,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from embedviz.core.errors import ExpressionError, ParameterError
+from embedviz.core.errors import EmbedvizError, ExpressionError, ParameterError
 from embedviz.space.neighbours import Neighbour, top_k
 from embedviz.vectors.vectors import Vectors
 
 #: Longest expression parsed, in characters (a limit, not a setting: nobody types more).
 MAX_EXPRESSION_LENGTH = 1_000
+# A character that continues a word: anything but white space and the operators.
+_WORD_CHAR = r"[^\s+\-*]"
 #: Most words in one expression.
 MAX_TERMS = 50
 #: Largest weight in size; a weight of 1e6 already drowns every other word.
@@ -134,6 +136,28 @@ def parse_expression(text: str) -> list[Term]:
     if len(terms) > MAX_TERMS:
         raise ExpressionError(f"the expression has {len(terms)} words; at most {MAX_TERMS}")
     return _merge(terms)
+
+
+def replace_word(expression: str, word: str, replacement: str) -> str:
+    """``expression`` with every whole occurrence of ``word`` replaced (a word ends at white space
+    or an operator, as :func:`parse_expression` reads it): the fix a suggestion offers."""
+    pattern = rf"(?<!{_WORD_CHAR}){re.escape(word)}(?!{_WORD_CHAR})"
+    return re.sub(pattern, lambda _: replacement, expression)
+
+
+def is_known(vectors: Vectors, expression: str) -> bool:
+    """Whether ``expression`` parses and the model knows each of its words."""
+    try:
+        for term in parse_expression(expression):
+            vectors.resolve(term.word)
+    except EmbedvizError:
+        return False
+    return True
+
+
+def split_words(text: str) -> list[str]:
+    """Words typed as a list, separated by commas and/or white space."""
+    return [w for w in re.split(r"[,\s]+", text) if w]
 
 
 def _weight(text: str) -> float:

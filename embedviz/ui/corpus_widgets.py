@@ -151,3 +151,21 @@ def corpus_statistics(spec: CorpusSpec, max_documents: int | None = None):
 def phrase_tokens(spec: CorpusSpec, tokens: list[str]) -> list[str]:
     """``tokens`` with the corpus's frequent pairs joined (learns the phrase model once)."""
     return list(open_corpus(spec).phraser()[tokens])
+
+
+def sample_sentence(fallback: str, words: int = 20):
+    """The chosen corpus's tokeniser options and a first sentence of it (its first document of at
+    least four words, cut to ``words``), else the default options and ``fallback``."""
+    from embedviz.text.tokenizer import TokenizerOptions
+
+    tokenizer, sentence = TokenizerOptions(), fallback
+    chosen = chosen_spec()
+    if chosen:
+        spec = CorpusSpec.from_dict(chosen)
+        tokenizer = spec.tokenizer_options()
+        try:
+            sentence = next((d["text"] for d in first_documents(spec, 5) if len(d["text"].split()) >= 4),
+                            fallback)
+        except Exception:  # an unreadable corpus is the Corpus page's business; the fallback will do
+            pass
+    return tokenizer, " ".join(sentence.split()[:words])

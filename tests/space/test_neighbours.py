@@ -156,3 +156,13 @@ def test_zero_vector_does_not_break_queries():
     vectors = Vectors(["a", "b", "zero"], [[1, 0], [0.8, 0.2], [0, 0]])
     assert neighbours(vectors, "a", k=2)[0].word == "b"
     assert neighbours(vectors, "zero", k=2)[0].score == 0.0
+
+
+def test_replace_word_replaces_whole_words_only(demo_vectors):
+    from embedviz.space.analogy import is_known, replace_word, split_words
+
+    assert replace_word("kingg - man+kingg*2 + kinggdom", "kingg", "king") == "king - man+king*2 + kinggdom"
+    assert replace_word("0.5*mann-womann", "mann", "man") == "0.5*man-womann"
+    assert split_words(" king, queen  prince,,bread ") == ["king", "queen", "prince", "bread"]
+    assert is_known(demo_vectors, "king - man + woman")
+    assert not is_known(demo_vectors, "king - zzqx") and not is_known(demo_vectors, "king - - ")
