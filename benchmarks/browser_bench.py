@@ -313,7 +313,7 @@ def take_screenshots(playwright, work: Path) -> list[str]:
         # Train: Word2Vec CBOW on the default corpus (the bundled demo corpus) for 4 epochs; shot while
         # it trains and when it is done.
         navigate(page, "Train", "train")
-        start_training(page, 4, "bible-shakespeare")
+        start_training(page, 4, "bible-shakespeare", snapshots=True)
         page.locator("[data-testid=stProgress]").filter(has_text="Epoch 2 of 4").first.wait_for(timeout=600_000)
         scroll_to(page, page.get_by_label("Model name", exact=True), offset=120)
         taken.append(shoot(page, "train-running"))
@@ -355,6 +355,35 @@ def take_screenshots(playwright, work: Path) -> list[str]:
 
         navigate(page, "Models", "models")
         taken.append(shoot(page, "models"))
+
+        # Axes: the demo's 5,000 most frequent words placed on woman - man and queen - king.
+        navigate(page, "Axes", "axes")
+        wait_plot(page, MAP, at_least=5000, timeout=120)
+        wait_idle(page)
+        taken.append(shoot(page, "axes"))
+
+        # Compare: the demo against the model trained above (4 epochs of CBOW on the same corpus),
+        # "love" clicked in the table's search.
+        navigate(page, "Compare", "compare")
+        box = page.locator("[data-testid=stMain]").get_by_role("combobox", name="Model B", exact=True)
+        box.wait_for(timeout=120_000)
+        box.click()
+        page.get_by_role("option", name="bible-shakespeare", exact=True).click()
+        page.get_by_text("Most moved first").first.wait_for(timeout=300_000)
+        wait_plot(page, MAP, at_least=2000, timeout=120)
+        type_and_enter(page, "Find a word", "love")
+        page.get_by_text("Neighbours of love").wait_for(timeout=60_000)
+        wait_idle(page)
+        taken.append(shoot(page, "compare"))
+
+        # Evolution: the snapshots of that training, "lord" followed through its epochs.
+        navigate(page, "Evolution", "evolution")
+        select_model(page, "bible-shakespeare")
+        wait_plot(page, MAP, at_least=2000, timeout=120)
+        type_and_enter(page, "Follow a word", "lord")
+        page.get_by_text("lord, epoch by epoch").wait_for(timeout=60_000)
+        wait_idle(page)
+        taken.append(shoot(page, "evolution"))
     return [str(p.relative_to(ROOT)) for p in taken]
 
 

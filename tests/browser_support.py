@@ -355,9 +355,12 @@ def type_and_enter(page, label: str, text: str) -> None:
     box.press("Enter")
 
 
-def start_training(page, epochs: int, name: str) -> None:
-    """On the Train page: set the epochs and the model name (each confirmed by the page), then click
-    "Start training"."""
+def start_training(page, epochs: int, name: str, snapshots: bool = False) -> None:
+    """On the Train page: set the epochs and the model name (each confirmed by the page), keep
+    snapshots if asked, then click "Start training"."""
+    if snapshots:
+        page.locator("[data-testid=stCheckbox]").filter(has_text="Keep snapshots").first.click()
+        wait_idle(page)
     for label, value in (("Epochs", str(epochs)), ("Model name", name)):
         field = page.get_by_label(label, exact=True)
         field.fill(value)

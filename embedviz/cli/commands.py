@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
+from embedviz.cli.output import emit
 from embedviz.vectors.names import name_from
 from embedviz.core.errors import ParameterError, StoreError
 from embedviz.vectors.store import Store
@@ -14,17 +14,11 @@ def run(args) -> int:
     store = Store(args.home) if args.home else Store()
     if args.command not in ("demo", "stats"):
         store.ensure_demo()
-    handler = globals()["cmd_" + args.command.replace("-", "_")]
+    from embedviz.cli import views
+
+    name = "cmd_" + args.command.replace("-", "_")
+    handler = globals().get(name) or getattr(views, name)
     return handler(args, store) or 0
-
-
-def _out(args, data, text_lines) -> None:
-    if args.json:
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
-        sys.stdout.write("\n")
-    else:
-        for line in text_lines:
-            print(line)
 
 
 def _corpus(args):
@@ -66,10 +60,14 @@ def _classifier_parameters(args, label_column: str | None) -> dict:
     if args.augment_deletion or args.augment_swap or args.augment_synonym:
         augment = {"deletion": args.augment_deletion, "swap": args.augment_swap,
                    "synonym": args.augment_synonym, "synonym_model": args.synonym_model}
-    return dict(text_column=args.text_column, label_column=label_column, pooling=args.pooling,
-                hidden=args.hidden, dropout=args.dropout, batch_norm=args.batch_norm,
-                weight_decay=args.weight_decay, lr=args.lr, batch_size=args.batch_size,
-                patience=args.patience, init_from=args.init_from, freeze=args.freeze, augment=augment)
+    return dict(text_column=args.text_column, label_column=label_column, batch_norm=args.batch_norm,
+                init_from=args.init_from, freeze=args.freeze, augment=augment,
+                **_given(args, "pooling", "hidden", "dropout", "weight_decay", "lr", "batch_size", "patience"))
+
+
+def _given(args, *names) -> dict:
+    """The options among ``names`` given on the command line (unset ones keep the trainer's default)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
 
 
 def _label_column(args) -> str:
@@ -85,12 +83,15 @@ def cmd_train(args, store: Store) -> int:
         raise StoreError(f"a model named {name!r} already exists; use --name or --overwrite")
     progress = _epoch_printer(args)
     extra = None
+    if args.snapshots and args.algo == "torch-classifier":
+        raise ParameterError("--snapshots keeps word vectors per epoch: it is for word2vec, fasttext and "
+                             "torch-sgns, not the classifier")
     if args.algo == "torch-classifier":
         from embedviz.training.classifier import ClassifierParameters, train_classifier
 
         parameters = ClassifierParameters(
-            **_classifier_parameters(args, _label_column(args)), dim=args.dim, epochs=args.epochs,
-            min_count=args.min_count, seed=args.seed).validate()
+            **_classifier_parameters(args, _label_column(args)),
+            **_given(args, "dim", "epochs", "min_count", "seed")).validate()
         corpus = _corpus(args)
         result = train_classifier(corpus.paths, parameters, progress=progress, store=store)
         extra = result.files()
@@ -101,26 +102,26 @@ def cmd_train(args, store: Store) -> int:
     elif args.algo == "torch-sgns":
         from embedviz.training.sgns import SGNSParameters, train_sgns
 
-        parameters = SGNSParameters(dim=args.dim, window=args.window, min_count=args.min_count,
-                                    epochs=args.epochs, negative=args.negative, sample=args.sample,
-                                    seed=args.seed).validate()
+        parameters = SGNSParameters(snapshots=args.snapshots, **_given(
+            args, "dim", "window", "min_count", "epochs", "negative", "sample", "seed")).validate()
         result = train_sgns(_corpus(args), parameters, progress=progress)
+        extra = result.files()
         summary = [f"training: {result.timings['training']:.1f} s, "
                    f"{result.timings['words_per_second']:,.0f} words/s"]
     else:
         from embedviz.training.gensim import TrainingParameters, train
 
         parameters = TrainingParameters(
-            algo=args.algo, sg=args.sg, dim=args.dim, window=args.window, min_count=args.min_count,
-            epochs=args.epochs, negative=args.negative, sample=args.sample, seed=args.seed,
-            workers=args.workers, bucket=args.bucket).validate()
+            algo=args.algo, sg=args.sg, workers=args.workers, bucket=args.bucket, snapshots=args.snapshots,
+            **_given(args, "dim", "window", "min_count", "epochs", "negative", "sample", "seed")).validate()
         result = train(_corpus(args), parameters, progress=progress)
+        extra = result.files()
         summary = [f"corpus: {result.corpus['sentences']:,} sentences, {result.corpus['tokens']:,} tokens",
                    f"training: {result.timings['training']:.1f} s, "
                    f"{result.timings['words_per_second']:,.0f} words/s"]
     store.save(name, result.vectors, result.meta(), overwrite=args.overwrite, extra=extra)
     meta = store.meta(name)
-    _out(args, meta, [f"saved model {name!r}: {meta['words']:,} words x {meta['dim']} dimensions", *summary])
+    emit(args, meta, [f"saved model {name!r}: {meta['words']:,} words x {meta['dim']} dimensions", *summary])
     return 0
 
 
@@ -162,7 +163,7 @@ def cmd_curve(args, store: Store) -> int:
     lines = [f"{point['fraction']:>6.0%} of the data: {curve.score} {point['score']:.4f}"
              + (f" ± {noise[i]:.4f}" if i < len(noise) else "")
              for i, point in enumerate(p for p in data["points"] if p["score"] is not None)]
-    _out(args, data, lines + [f"verdict: {data['verdict']}", data["reading"]])
+    emit(args, data, lines + [f"verdict: {data['verdict']}", data["reading"]])
     return 0
 
 
@@ -192,7 +193,7 @@ def cmd_tune(args, store: Store) -> int:
              result.reading()]
     if args.save:
         lines.append(f"saved the best model as {args.save!r}")
-    _out(args, data, lines)
+    emit(args, data, lines)
     return 0
 
 
@@ -203,7 +204,7 @@ def cmd_stats(args, store: Store) -> int:
              "most frequent: " + ", ".join(f"{w} ({c:,})" for w, c in statistics.most_common)]
     for column, values in statistics.labels.items():
         lines.append(f"{column}: " + ", ".join(f"{v} ({c:,})" for v, c in list(values.items())[:20]))
-    _out(args, statistics.to_dict(), lines)
+    emit(args, statistics.to_dict(), lines)
     return 0
 
 
@@ -211,14 +212,14 @@ def cmd_list(args, store: Store) -> int:
     models = store.list()
     lines = [f"{m['name']:<24} {m.get('words', 0):>9,} words  {m.get('dim', 0):>4} dims  "
              f"{m.get('trainer', '?')}" for m in models] or ["the store is empty"]
-    _out(args, models, lines)
+    emit(args, models, lines)
     return 0
 
 
 def cmd_info(args, store: Store) -> int:
     meta = store.meta(args.model)
     lines = [f"{key}: {value}" for key, value in meta.items() if key != "history"]
-    _out(args, meta, lines)
+    emit(args, meta, lines)
     return 0
 
 
@@ -228,7 +229,7 @@ def cmd_neighbors(args, store: Store) -> int:
     vectors = store.load(args.model)
     word = vectors.resolve(args.word)
     found = neighbours(vectors, word, k=args.k)
-    _out(args, {"word": word, "neighbours": [n._asdict() for n in found]},
+    emit(args, {"word": word, "neighbours": [n._asdict() for n in found]},
          [f"{n.word:<20} {n.score:.4f}" for n in found])
     return 0
 
@@ -238,7 +239,7 @@ def cmd_analogy(args, store: Store) -> int:
 
     result = solve(store.load(args.model), args.expression, k=args.k, method=args.method,
                    keep_inputs=args.keep_inputs)
-    _out(args, result.to_dict(), [f"{a.word:<20} {a.score:.4f}" for a in result.answers])
+    emit(args, result.to_dict(), [f"{a.word:<20} {a.score:.4f}" for a in result.answers])
     return 0
 
 
@@ -246,7 +247,7 @@ def cmd_doesnt_match(args, store: Store) -> int:
     from embedviz.space.neighbours import doesnt_match
 
     odd = doesnt_match(store.load(args.model), args.words)
-    _out(args, {"words": args.words, "doesnt_match": odd}, [odd])
+    emit(args, {"words": args.words, "doesnt_match": odd}, [odd])
     return 0
 
 
@@ -264,7 +265,7 @@ def cmd_project(args, store: Store) -> int:
         "trustworthiness": projection.trustworthiness, "trust_k": projection.trust_k,
         "trust_sample": projection.trust_sample, "seconds": projection.seconds, "cached": projection.cached,
     }
-    _out(args, summary, [
+    emit(args, summary, [
         f"wrote {len(projection.words):,} words to {args.out}",
         f"{projection.method} {projection.dims}D in {projection.seconds:.1f} s"
         + (" (from the cache)" if projection.cached else ""),
@@ -289,7 +290,7 @@ def cmd_evaluate(args, store: Store) -> int:
         rho = "n/a" if score["spearman"] is None else f"{score['spearman']:.3f}"
         lines.append(f"{name}: Spearman {rho} on {score['covered']:,} of {score['pairs']:,} pairs "
                      f"({score['oov_ratio']:.1f}% out of vocabulary)")
-    _out(args, scores, lines)
+    emit(args, scores, lines)
     return 0
 
 
@@ -302,7 +303,7 @@ def cmd_import(args, store: Store) -> int:
     if zero:
         lines.append(f"note: {zero:,} of them have an all-zero vector, "
                      "whose cosine similarity to every word is 0")
-    _out(args, meta, lines)
+    emit(args, meta, lines)
     return 0
 
 
@@ -318,20 +319,20 @@ def cmd_export(args, store: Store) -> int:
     else:
         write_word2vec(vectors, args.out, binary=args.format == "word2vec-binary")
         written = [args.out]
-    _out(args, {"model": args.model, "format": args.format, "files": written},
+    emit(args, {"model": args.model, "format": args.format, "files": written},
          [f"wrote {p}" for p in written])
     return 0
 
 
 def cmd_delete(args, store: Store) -> int:
     store.delete(args.model)
-    _out(args, {"deleted": args.model}, [f"deleted model {args.model!r}"])
+    emit(args, {"deleted": args.model}, [f"deleted model {args.model!r}"])
     return 0
 
 
 def cmd_rename(args, store: Store) -> int:
     store.rename(args.model, args.new_name)
-    _out(args, {"renamed": args.model, "to": args.new_name},
+    emit(args, {"renamed": args.model, "to": args.new_name},
          [f"renamed {args.model!r} to {args.new_name!r}"])
     return 0
 
@@ -343,5 +344,5 @@ def cmd_demo(args, store: Store) -> int:
         build_demo()
     store.install_demo()
     meta = store.meta("demo")
-    _out(args, meta, [f"installed the demo model: {meta['words']:,} words x {meta['dim']} dimensions"])
+    emit(args, meta, [f"installed the demo model: {meta['words']:,} words x {meta['dim']} dimensions"])
     return 0

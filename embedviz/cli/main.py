@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     from embedviz.vectors.formats import FORMATS
     from embedviz.space.projection import METHODS as PROJECTION_METHODS
     from embedviz.training.gensim import ALGORITHMS, TrainingParameters
+    from embedviz.vectors.snapshots import SNAPSHOT_WORDS
 
     TORCH_ALGORITHMS = ("torch-sgns", "torch-classifier")
 
@@ -66,16 +67,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="gensim word2vec or fasttext; torch-sgns (PyTorch skip-gram); torch-classifier "
                         "(an embedding layer learned with a classifier: needs --label-column)")
     p.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
-    p.add_argument("--dim", type=_positive_int, default=defaults.dim, help="vector size")
-    p.add_argument("--window", type=_positive_int, default=defaults.window)
-    p.add_argument("--min-count", type=_positive_int, default=defaults.min_count)
-    p.add_argument("--epochs", type=_positive_int, default=defaults.epochs)
-    p.add_argument("--negative", type=int, default=defaults.negative, help="negative samples")
-    p.add_argument("--sample", type=float, default=defaults.sample, help="downsampling threshold")
-    p.add_argument("--seed", type=int, default=defaults.seed)
+    # Unset, each trainer's own default applies (e.g. --epochs: gensim 10, torch-sgns 5, classifier 30).
+    p.add_argument("--dim", type=_positive_int, help=f"vector size (default {defaults.dim})")
+    p.add_argument("--window", type=_positive_int, help=f"context window (default {defaults.window})")
+    p.add_argument("--min-count", type=_positive_int, help=f"rarest word kept (default {defaults.min_count})")
+    p.add_argument("--epochs", type=_positive_int, help="passes over the corpus (default: the trainer's)")
+    p.add_argument("--negative", type=int, help=f"negative samples (default {defaults.negative})")
+    p.add_argument("--sample", type=float, help=f"downsampling threshold (default {defaults.sample})")
+    p.add_argument("--seed", type=int, help=f"random seed (default {defaults.seed})")
     p.add_argument("--workers", type=_positive_int, default=defaults.workers,
                    help="worker threads (1 with a fixed seed gives identical vectors every time)")
     p.add_argument("--bucket", type=_positive_int, default=defaults.bucket, help="FastText n-gram buckets")
+    p.add_argument("--snapshots", type=int, nargs="?", const=SNAPSHOT_WORDS, default=0, metavar="N",
+                   help=f"keep the vectors of the N most frequent words after every epoch (default N: "
+                        f"{SNAPSHOT_WORDS:,}), for the evolution command and page; word2vec, fasttext, torch-sgns")
     p.add_argument("--text-column", help="column (or JSON field) holding the text; default 'text'")
     p.add_argument("--label-column", action="append", default=[], help="column kept as a label (repeatable)")
     p.add_argument("--encoding", default="utf-8", help="the corpus' text encoding (default UTF-8)")
@@ -162,6 +167,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--analogies", help="your own analogy file (questions-words format)")
     p.add_argument("--pairs", action="append", help="your own word-pair file (word1 word2 score; repeatable)")
 
+    p = with_json(command("compare", "compare two models: words ranked by how far they moved (after "
+                                     "aligning B onto A) and by the neighbours they kept"))
+    p.add_argument("model_a")
+    p.add_argument("model_b")
+    p.add_argument("-k", type=_positive_int, default=10, help="neighbours compared per word")
+    p.add_argument("--top", type=_positive_int, help="compare only the N most frequent shared words")
+    p.add_argument("--min-count", type=int, default=1, help="only words at least this frequent in both")
+    p.add_argument("--show", type=_positive_int, default=20, help="words printed (without --json)")
+
+    p = with_json(command("evolution", "how a model's space formed: each epoch's neighbours of some "
+                                       "words, aligned to the final vectors (needs train --snapshots)"))
+    p.add_argument("model")
+    p.add_argument("--words", help="comma-separated words (default: the 5 most frequent kept)")
+    p.add_argument("-k", type=_positive_int, default=5)
+
+    p = with_json(command("axis", 'rank words along a typed direction such as "woman - man"'))
+    p.add_argument("model")
+    p.add_argument("expression")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--top", type=_positive_int, help="place the N most frequent words (default 10,000)")
+    group.add_argument("--words", help="comma-separated words to place instead")
+    p.add_argument("--show", type=_positive_int, default=10, help="words printed at each end (without --json)")
+
     p = with_json(command("import", "import vectors from a file into the store"))
     p.add_argument("file")
     p.add_argument("--name", help="model name (default: from the file name)")
@@ -188,15 +216,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _classifier_options(p) -> None:
-    group = p.add_argument_group("torch-classifier options")
-    group.add_argument("--pooling", choices=("mean", "gru", "cnn"), default="mean")
-    group.add_argument("--hidden", type=int, default=64, help="units of the hidden layer (0: none)")
-    group.add_argument("--dropout", type=float, default=0.0)
+    from embedviz.training.classifier import ClassifierParameters
+
+    d = ClassifierParameters()
+    group = p.add_argument_group("torch-classifier options (unset: the classifier's defaults)")
+    group.add_argument("--pooling", choices=("mean", "gru", "cnn"), help=f"default {d.pooling}")
+    group.add_argument("--hidden", type=int, help=f"units of the hidden layer (0: none; default {d.hidden})")
+    group.add_argument("--dropout", type=float, help=f"default {d.dropout}")
     group.add_argument("--batch-norm", action="store_true")
-    group.add_argument("--weight-decay", type=float, default=0.0, help="L2 regularisation")
-    group.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
-    group.add_argument("--batch-size", type=_positive_int, default=64)
-    group.add_argument("--patience", type=int, default=3, help="early stopping (0: off)")
+    group.add_argument("--weight-decay", type=float, help=f"L2 regularisation (default {d.weight_decay})")
+    group.add_argument("--lr", type=float, help=f"Adam learning rate (default {d.lr})")
+    group.add_argument("--batch-size", type=_positive_int, help=f"default {d.batch_size}")
+    group.add_argument("--patience", type=int, help=f"early stopping (0: off; default {d.patience})")
     group.add_argument("--init-from", help="a model of the store that initialises the embedding layer")
     group.add_argument("--freeze", action="store_true", help="keep the initialised embedding fixed")
     group.add_argument("--augment-deletion", type=float, default=0.0, help="random deletion probability")

@@ -30,12 +30,12 @@ class StoreError(EmbedvizError):
 class UnknownWordError(EmbedvizError, KeyError):
     """A query names a word that is not in the vocabulary."""
 
-    def __init__(self, word: str, suggestions: list[str] | None = None):
+    def __init__(self, word: str, suggestions: list[str] | None = None, what: str = "the vocabulary"):
         self.word = word
         self.suggestions = list(suggestions or [])
         # A pasted megabyte is named by its start and length, so the message stays one short line.
         shown = repr(word) if len(word) <= 60 else f"{word[:40]!r}... ({len(word):,} characters)"
-        message = f"unknown word {shown}: it is not in the vocabulary"
+        message = f"unknown word {shown}: it is not in {what}"
         if self.suggestions:
             message += "; did you mean: " + ", ".join(self.suggestions) + "?"
         super().__init__(message)

@@ -168,7 +168,7 @@ def _train(worker, spec, corpus) -> None:
         from embedviz.training.gensim import train
 
         result = train(corpus, parameters, progress=progress)
-    worker.save(name, result.vectors, result.meta())
+    worker.save(name, result.vectors, result.meta(), extra=result.files())
 
 
 def _curve(worker, spec, corpus) -> None:

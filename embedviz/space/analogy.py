@@ -214,10 +214,7 @@ def solve(vectors: Vectors, expression, k: int = 10, method: str = "add",
         raise ParameterError(f"k must be a whole number of at least 1, not {k!r}")
     text = expression if isinstance(expression, str) else " + ".join(
         f"{t.weight}*{t.word}" for t in expression)
-    terms = parse_expression(expression) if isinstance(expression, str) else _check_terms(expression)
-    terms = _merge([Term(vectors.resolve(t.word), float(t.weight)) for t in terms])
-    if all(t.weight == 0 for t in terms):
-        raise ExpressionError("every word in the expression has weight 0")
+    terms = resolved_terms(vectors, expression)
     indices = [vectors.index[t.word] for t in terms]
     weights = np.array([t.weight for t in terms], dtype=np.float32)
     unit = vectors.unit if restrict is None else vectors.unit[: int(restrict)]
@@ -230,6 +227,17 @@ def solve(vectors: Vectors, expression, k: int = 10, method: str = "add",
     exclude = () if keep_inputs else [i for i in indices if i < len(unit)]
     answers = [Neighbour(vectors.words[i], float(scores[i])) for i in top_k(scores, k, exclude)]
     return Analogy(text.strip(), terms, method, answers)
+
+
+def resolved_terms(vectors: Vectors, expression) -> list[Term]:
+    """The terms of ``expression`` (a string or a list of :class:`Term`) with each word as the
+    vocabulary spells it and repeated words merged; raises for an unknown word (naming it, with
+    suggestions) or an expression whose weights are all 0."""
+    terms = parse_expression(expression) if isinstance(expression, str) else _check_terms(expression)
+    terms = _merge([Term(vectors.resolve(t.word), float(t.weight)) for t in terms])
+    if all(t.weight == 0 for t in terms):
+        raise ExpressionError("every word in the expression has weight 0")
+    return terms
 
 
 def _check_terms(terms) -> list[Term]:

@@ -39,6 +39,33 @@ def top_k(scores: np.ndarray, k: int, exclude=()) -> list[int]:
     return [int(i) for i in best if int(i) not in exclude][:k]
 
 
+#: Bytes of cosine scores held at once by :func:`neighbour_sets` (a block of rows x the vocabulary).
+BLOCK_BYTES = 64 * 1024 * 1024
+
+
+def neighbour_sets(unit: np.ndarray, rows, k: int, progress=None) -> np.ndarray:
+    """For each row index in ``rows``, the indices of its ``k`` nearest rows of ``unit`` by cosine,
+    itself left out (in no particular order): an array ``len(rows) x k``.
+
+    Computed a block of rows at a time, so memory stays near :data:`BLOCK_BYTES` whatever the size.
+    Ties at the k-th place are broken arbitrarily.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    n = len(unit)
+    if not 1 <= k < n:
+        raise ParameterError(f"k must be from 1 to {n - 1:,} for {n:,} words, not {k!r}")
+    out = np.empty((len(rows), k), dtype=np.int64)
+    block = max(1, BLOCK_BYTES // (4 * n))
+    for start in range(0, len(rows), block):
+        chunk = rows[start:start + block]
+        scores = unit[chunk] @ unit.T
+        scores[np.arange(len(chunk)), chunk] = -np.inf   # the word itself
+        out[start:start + len(chunk)] = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        if progress is not None:
+            progress(min(1.0, (start + len(chunk)) / len(rows)))
+    return out
+
+
 def _check_k(k) -> int:
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise ParameterError(f"k must be a whole number of at least 1, not {k!r}")

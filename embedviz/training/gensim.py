@@ -24,6 +24,7 @@ from embedviz.core.errors import CorpusError, ParameterError
 from embedviz.core.params import Flag, Number, OneOf, Parameters, Whole, rule
 from embedviz.core.progress import Progress
 from embedviz.text.corpus import Corpus
+from embedviz.vectors.snapshots import SnapshotRecorder, Snapshots
 from embedviz.vectors.vectors import Vectors
 
 ALGORITHMS = ("word2vec", "fasttext")
@@ -58,6 +59,8 @@ class TrainingParameters(Parameters):
     bucket: int = field(default=FASTTEXT_BUCKETS, metadata=rule(Whole(1, 10_000_000)))  # FastText only
     min_n: int = field(default=3, metadata=rule(Whole(1, 20)))                          # FastText only
     max_n: int = field(default=6, metadata=rule(Whole(1, 20)))                          # FastText only
+    # keep the vectors of this many most frequent words after every epoch (0: none; see snapshots.py)
+    snapshots: int = field(default=0, metadata=rule(Whole(0, 100_000)))
 
     def check_together(self) -> None:
         if self.min_alpha > self.alpha:
@@ -80,10 +83,18 @@ class TrainingResult:
     history: list[Progress]
     corpus: dict                    # sentences, tokens, and the corpus description
     timings: dict                   # seconds: reading, vocabulary, training, total
+    snapshots: Snapshots | None = None   # the most frequent words' vectors after each epoch
+
+    def files(self) -> dict[str, bytes]:
+        """Files kept beside the vectors (the snapshots, if any were taken)."""
+        return self.snapshots.files() if self.snapshots is not None else {}
 
     def meta(self) -> dict:
         """What goes into the model's ``meta.json``."""
-        return {
+        snapshots = ({} if self.snapshots is None else
+                     {"snapshots": {"words": len(self.snapshots.words), "epochs": self.snapshots.epochs,
+                                    "bytes": self.snapshots.nbytes}})
+        return {**snapshots,
             "trainer": "gensim-" + self.parameters.algo,
             "parameters": self.parameters.to_dict(),
             "corpus": self.corpus,
@@ -137,7 +148,8 @@ def train(corpus: Corpus, parameters: TrainingParameters | None = None,
             raise CorpusError("the corpus has no words to train on (after tokenisation)")
         read_seconds = time.perf_counter() - start
         report(Progress("vocabulary", epochs=parameters.epochs, elapsed=read_seconds))
-        model, timings = _train_gensim(path, parameters, n_tokens, start, report, counts, n_sentences)
+        recorder = SnapshotRecorder(parameters.snapshots) if parameters.snapshots else None
+        model, timings = _train_gensim(path, parameters, n_tokens, start, report, counts, n_sentences, recorder)
     vectors = Vectors(
         list(model.wv.index_to_key), np.asarray(model.wv.vectors, dtype=np.float32),
         [model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key],
@@ -145,8 +157,9 @@ def train(corpus: Corpus, parameters: TrainingParameters | None = None,
     timings = {"reading": read_seconds, **timings, "total": time.perf_counter() - start}
     history = timings.pop("history")
     report(Progress("done", epoch=parameters.epochs, epochs=parameters.epochs, elapsed=timings["total"]))
+    snapshots = recorder.snapshots([h.loss for h in history]) if recorder else None
     return TrainingResult(vectors, parameters, history,
-                          {"sentences": n_sentences, "tokens": n_tokens, **corpus.describe()}, timings)
+                          {"sentences": n_sentences, "tokens": n_tokens, **corpus.describe()}, timings, snapshots)
 
 
 def _pieces(sentences):
@@ -157,7 +170,7 @@ def _pieces(sentences):
             yield tokens[i:i + MAX_SENTENCE_WORDS]
 
 
-def _train_gensim(path, p: TrainingParameters, n_tokens, start, report, counts, n_sentences):
+def _train_gensim(path, p: TrainingParameters, n_tokens, start, report, counts, n_sentences, recorder=None):
     from gensim.models import FastText, Word2Vec
     from gensim.models.callbacks import CallbackAny2Vec
 
@@ -200,6 +213,8 @@ def _train_gensim(path, p: TrainingParameters, n_tokens, start, report, counts, 
                             words_per_second=n_tokens / seconds if seconds > 0 else None, loss=loss,
                             eta=done_seconds / epoch * (p.epochs - epoch))
             history.append(item)
+            if recorder is not None:
+                recorder.take(model.wv.index_to_key, _current_rows(model, recorder.words))
             report(item)
 
     train_start = time.perf_counter()
@@ -209,6 +224,21 @@ def _train_gensim(path, p: TrainingParameters, n_tokens, start, report, counts, 
     training_seconds = time.perf_counter() - train_start
     return model, {"vocabulary": vocabulary_seconds, "training": training_seconds,
                    "words_per_second": n_tokens * p.epochs / training_seconds, "history": history}
+
+
+def _current_rows(model, n: int) -> np.ndarray:
+    """The first ``n`` word vectors as they are now. A FastText word's vector is only composed
+    (its own row plus its n-grams', averaged) at the end of training, so it is composed here the
+    same way (gensim's ``adjust_vectors``) for just these words."""
+    wv = model.wv
+    if not hasattr(wv, "vectors_ngrams") or getattr(wv, "bucket", 0) == 0:
+        return wv.vectors[:n] if not hasattr(wv, "vectors_vocab") else wv.vectors_vocab[:n]
+    rows = np.array(wv.vectors_vocab[:n], dtype=np.float32)
+    for i in range(len(rows)):
+        buckets = wv.buckets_word[i]
+        rows[i] += wv.vectors_ngrams[buckets].sum(axis=0)
+        rows[i] /= len(buckets) + 1
+    return rows
 
 
 def _quiet(call):

@@ -40,6 +40,7 @@ from embedviz.core.errors import CorpusError, ParameterError
 from embedviz.core.params import Flag, Number, Optional, Parameters, Whole, rule
 from embedviz.core.progress import Progress
 from embedviz.training.gensim import TrainingResult
+from embedviz.vectors.snapshots import SnapshotRecorder
 from embedviz.vectors.vectors import Vectors
 
 TRAINER = "torch-sgns"
@@ -72,6 +73,8 @@ class SGNSParameters(Parameters):
     threads: int | None = field(default=None, metadata=rule(Optional(Whole(1, 64))))
     # torch.compile the update step (plain PyTorch if that fails)
     compile: bool = field(default=True, metadata=rule(Flag()))
+    # keep the vectors of this many most frequent words after every epoch (0: none; see snapshots.py)
+    snapshots: int = field(default=0, metadata=rule(Whole(0, 100_000)))
 
     def check_together(self) -> None:
         if self.min_alpha > self.alpha:
@@ -349,8 +352,9 @@ def train_sgns(corpus, parameters: SGNSParameters | None = None,
         t0 = time.perf_counter()
         compiled = _compiled_step(input_vectors, output_vectors, p)
         t1 = time.perf_counter()
+        recorder = SnapshotRecorder(p.snapshots) if p.snapshots else None
         history = _train_epochs(data, p, (input_vectors, output_vectors), compiled, threads,
-                                start, report)
+                                start, report, recorder)
         t2 = time.perf_counter()
     finally:
         torch.set_num_threads(previous_threads)
@@ -359,12 +363,13 @@ def train_sgns(corpus, parameters: SGNSParameters | None = None,
                "words_per_second": data.token_count * p.epochs / (t2 - t1)}
     report(Progress("done", epoch=p.epochs, epochs=p.epochs, elapsed=timings["total"]))
     description = corpus.describe() if hasattr(corpus, "describe") else {}
+    snapshots = recorder.snapshots([h.loss for h in history]) if recorder else None
     return SGNSResult(vectors, p, history,
                       {"sentences": data.sentence_count, "tokens": data.token_count, **description},
-                      timings, compiled=compiled is not None)
+                      timings, snapshots, compiled=compiled is not None)
 
 
-def _train_epochs(data, p, tables, compiled, threads, start, report) -> list[Progress]:
+def _train_epochs(data, p, tables, compiled, threads, start, report, recorder=None) -> list[Progress]:
     rng = np.random.default_rng(p.seed)
     sampler = PairSampler(data, p)
     lr = torch.tensor(float(p.alpha))
@@ -385,5 +390,7 @@ def _train_epochs(data, p, tables, compiled, threads, start, report) -> list[Pro
             words_per_second=data.token_count / seconds if seconds > 0 else None,
             loss=float(loss) / pairs if pairs else None,
             eta=(now - train_start) / (epoch + 1) * (p.epochs - epoch - 1)))
+        if recorder is not None:
+            recorder.take(data.words, tables[0].numpy())
         report(history[-1])
     return history

@@ -170,6 +170,7 @@ class _Jobs:
         self.heavy = threading.BoundedSemaphore(HEAVY_AT_ONCE)
         self.clusters: OrderedDict[tuple, Future] = OrderedDict()
         self.evaluations: dict[tuple, Future] = {}
+        self.comparisons: OrderedDict[tuple, Future] = OrderedDict()
         # Heavy jobs beyond HEAVY_AT_ONCE wait for a slot inside their thread (with a message the
         # page shows), so the pool is larger: a PCA or a cached result never queues behind them.
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="embedviz-projection")
@@ -301,3 +302,53 @@ def latest_projection(name: str):
         if key[:3] == model and job.done and job.error is None:
             return job.result
     return None
+
+
+# -- comparisons of two models, in the background -----------------------------------------------------
+#: Comparisons kept in memory per process (the oldest finished one is dropped first).
+KEPT_COMPARISONS = 8
+
+
+def start_comparison(name_a: str, name_b: str, k: int = 10, top: int | None = None,
+                     min_count: int = 1) -> Future:
+    """The comparison of model ``name_b`` with ``name_a`` (:func:`embedviz.space.comparison.compare`)
+    in a thread of the server: the same Future for the same models and arguments, so a rerun or a
+    page switch never starts it again. Its ``progress`` attribute holds the latest (fraction, message)."""
+    from embedviz.space.comparison import compare
+
+    s = store()
+    key = (str(s.home), name_a, _stamp(name_a), name_b, _stamp(name_b), int(k), top, int(min_count))
+    board = _jobs()
+    with board.lock:
+        future = board.comparisons.get(key)
+        if future is not None and not (future.done() and future.exception() is not None
+                                       and not isinstance(future.exception(), EmbedvizError)):
+            board.comparisons.move_to_end(key)
+            return future
+        a, b = load_vectors(name_a), load_vectors(name_b)
+        state = {"progress": (0.0, "starting")}
+
+        def report(fraction, message):
+            state["progress"] = (fraction, message)
+
+        future = board.executor.submit(compare, a, b, k=k, top=top, min_count=min_count, progress=report)
+        future.state = state
+        board.comparisons[key] = future
+        finished = [key for key, f in board.comparisons.items() if f.done()]
+        for old in finished[: max(0, len(board.comparisons) - KEPT_COMPARISONS)]:
+            del board.comparisons[old]
+    return future
+
+
+# -- a model's snapshots, aligned -------------------------------------------------------------------------
+@st.cache_resource(max_entries=4, show_spinner="Aligning the epochs...")
+def _evolution(home: str, name: str, stamp: float):
+    from embedviz.space.evolution import evolution
+    from embedviz.vectors.snapshots import Snapshots
+
+    return evolution(Snapshots.load(Store(home).path(name), model=f"model {name!r}"))
+
+
+def evolution_of(name: str):
+    """Model ``name``'s epochs aligned to its final vectors (raises NoSnapshots without snapshots)."""
+    return _evolution(str(store().home), name, _stamp(name))

@@ -10,6 +10,7 @@ from embedviz.figures.training import loss_figure
 from embedviz.jobs.registry import list_jobs
 from embedviz.text.specs import CorpusSpec
 from embedviz.training.gensim import TrainingParameters, default_workers
+from embedviz.vectors.snapshots import SNAPSHOT_WORDS
 from embedviz.ui.jobs_panel import job_card
 from embedviz.ui.sidebar import select_model
 from embedviz.ui.text import md_code, md_escape
@@ -108,7 +109,24 @@ def hyperparameters() -> tuple[str, dict, str]:
                 bucket=st.number_input("N-gram buckets", 1000, 10_000_000, d.bucket, step=10_000, key="train_bucket",
                                        **KEEP, help="Hash buckets for n-gram vectors: memory is buckets x "
                                                     "dimensions x 4 bytes (200,000 x 100 = 80 MB)."))
+    values["snapshots"] = snapshot_option(values["dim"], values["epochs"])
     return algo, values, short
+
+
+def snapshot_option(dim: int, epochs: int) -> int:
+    """How many words' vectors to keep after every epoch (0: none), for the Evolution page."""
+    left, right = st.columns([2, 1])
+    keep = left.toggle("Keep snapshots (watch the space form on the Evolution page)", key="train_snapshots",
+                       **KEEP, help="After every epoch, the vectors of the most frequent words are kept with the "
+                                    "model (as float16).")
+    if not keep:
+        return 0
+    words = right.number_input("Words kept per epoch", 100, 100_000, SNAPSHOT_WORDS, step=500,
+                               key="train_snapshot_words", **KEEP)
+    size = int(words) * int(dim) * int(epochs) * 2
+    left.caption(f"About {size / 1e6:,.1f} MB beside the model ({int(words):,} words x {int(dim)} dimensions x "
+                 f"{int(epochs)} epochs x 2 bytes).")
+    return int(words)
 
 
 def trainings(store, owner: str) -> None:

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from embedviz.jobs.registry import list_jobs
 from embedviz.core.settings import PROJECT_DIR
+from embedviz.vectors.snapshots import Snapshots
 from embedviz.vectors.store import Store
 from embedviz.ui.corpus_widgets import OWNER_KEY, SPEC_KEY
 from embedviz.text.specs import CorpusSpec
@@ -116,17 +117,22 @@ def test_train_page_trains_a_model_in_a_background_job(app, home, tmp_path):
     app.number_input(key="train_dim").set_value(10)
     app.number_input(key="train_epochs").set_value(2)
     app.number_input(key="train_min_count").set_value(2)
+    app.toggle(key="train_snapshots").set_value(True).run()
+    app.number_input(key="train_snapshot_words").set_value(300)
     app.text_input(key="train_model_name").set_value("genesis-test").run()
     assert not app.error
+    assert any("0.0 MB beside the model (300 words x 10 dimensions x 2 epochs" in c.value for c in app.caption)
     next(b for b in app.button if b.label == "Start training").click().run()
     assert not app.exception and not app.error
 
     store = Store(home)
     jobs = list_jobs(store, owner=OWNER)
     assert len(jobs) == 1 and jobs[0].model == "genesis-test"
-    assert jobs[0].spec()["parameters"]["epochs"] == 2
+    assert jobs[0].spec()["parameters"]["epochs"] == 2 and jobs[0].spec()["parameters"]["snapshots"] == 300
     status = jobs[0].wait(timeout=120)
     assert status.state == "done", (status, jobs[0].log())
+    snapshots = Snapshots.load(store.path("genesis-test"))   # kept by the job, beside the model
+    assert snapshots.matrices.shape == (2, 300, 10) and store.meta("genesis-test")["snapshots"]["epochs"] == 2
 
     app.run()
     assert not app.exception

@@ -1,0 +1,57 @@
+"""The CLI's commands that explain a space: ``compare``, ``evolution`` and ``axis``."""
+
+from __future__ import annotations
+
+from embedviz.cli.output import emit
+from embedviz.vectors.store import Store
+
+
+# -- what changed and along what ------------------------------------------------------------------
+def cmd_compare(args, store: Store) -> int:
+    from embedviz.space.comparison import compare
+
+    result = compare(store.load(args.model_a), store.load(args.model_b), k=args.k, top=args.top,
+                     min_count=args.min_count)
+    lines = [f"{result.shared:,} shared words, {len(result.words):,} compared; mean overlap of "
+             f"{result.k} neighbours {result.mean_overlap:.3f}"]
+    if result.aligned:
+        lines.append(f"mean shift after alignment {result.mean_shift:.4f}; most moved first:")
+    else:
+        lines.append(f"not aligned: {result.reason}; least overlap first:")
+    for w in result.words[:args.show]:
+        shift = "" if w.shift is None else f"shift {w.shift:.4f}  "
+        lines.append(f"{w.word:<20} {shift}overlap {w.overlap:.2f}  counts {w.count_a:,} / {w.count_b:,}")
+    emit(args, result.to_dict(), lines)
+    return 0
+
+
+def cmd_evolution(args, store: Store) -> int:
+    from embedviz.space.analogy import split_words
+    from embedviz.space.evolution import evolution
+    from embedviz.vectors.snapshots import Snapshots
+
+    found = evolution(Snapshots.load(store.path(args.model), model=f"model {args.model!r}"))
+    words = split_words(args.words) if args.words else found.words[:5]
+    data = found.to_dict(words, k=args.k)
+    lines = []
+    for epoch in data["epochs"]:
+        loss = "" if epoch["loss"] is None else f" (loss {epoch['loss']:,.4g})"
+        lines.append(f"epoch {epoch['epoch']}{loss}")
+        for word, about in epoch["words"].items():
+            near = ", ".join(n["word"] for n in about["neighbours"])
+            lines.append(f"  {word:<16} shift to final {about['shift_to_final']:.3f}: {near}")
+    emit(args, data, lines)
+    return 0
+
+
+def cmd_axis(args, store: Store) -> int:
+    from embedviz.space.analogy import split_words
+    from embedviz.space.axes import axis_scores
+
+    words = split_words(args.words) if args.words else None
+    top = None if words else (args.top or 10_000)
+    scores = axis_scores(store.load(args.model), args.expression, top=top, words=words)
+    shown = scores if len(scores) <= 2 * args.show else [*scores[:args.show], None, *scores[-args.show:]]
+    emit(args, {"expression": args.expression, "words": [s._asdict() for s in scores]},
+         ["..." if s is None else f"{s.word:<20} {s.score:+.4f}" for s in shown])
+    return 0
