@@ -52,6 +52,6 @@ def cmd_axis(args, store: Store) -> int:
     top = None if words else (args.top or 10_000)
     scores = axis_scores(store.load(args.model), args.expression, top=top, words=words)
     shown = scores if len(scores) <= 2 * args.show else [*scores[:args.show], None, *scores[-args.show:]]
-    emit(args, {"expression": args.expression, "words": [s._asdict() for s in scores]},
+    emit(args, {"expression": args.expression, "words": scores.to_records()},
          ["..." if s is None else f"{s.word:<20} {s.score:+.4f}" for s in shown])
     return 0

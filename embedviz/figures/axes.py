@@ -45,8 +45,7 @@ def axis_map_figure(found: AxisMap, labels: int = 30, highlight=(), height: int 
 def axis_ranking_figure(scores, expression: str, ends: int = 15, height: int | None = None) -> go.Figure:
     """One direction: the ``ends`` highest and lowest words as horizontal bars (all of them for a
     short typed list)."""
-    scores = list(scores)
-    shown = scores if len(scores) <= 2 * ends else [*scores[:ends], *scores[-ends:]]
+    shown = list(scores) if len(scores) <= 2 * ends else [*scores[:ends], *scores[-ends:]]
     shown = shown[::-1]  # the highest at the top
     figure = go.Figure(go.Bar(
         x=[s.score for s in shown], y=plot_texts([s.word for s in shown]), orientation="h",

@@ -11,6 +11,7 @@ Two axes give a map whose coordinates mean something, unlike a projection's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,8 @@ class Axis:
     direction: np.ndarray            # unit length
 
     def scores(self, vectors: Vectors, rows: np.ndarray) -> np.ndarray:
+        if len(rows) and rows[0] == 0 and rows[-1] == len(rows) - 1 and np.all(np.diff(rows) == 1):
+            return vectors.unit[:len(rows)] @ self.direction   # the top N: a view, no 40 MB copy
         return vectors.unit[rows] @ self.direction
 
 
@@ -62,14 +65,39 @@ def placed_rows(vectors: Vectors, top: int | None = None, words: list[str] | Non
     return np.arange(len(vectors) if top is None else min(top, len(vectors)), dtype=np.int64)
 
 
+@dataclass(eq=False)
+class Ranking(Sequence):
+    """Words ranked along an axis, highest first; indexing gives :class:`Neighbour` records.
+
+    Kept as a word list and a score array: a list of 100,000 tuples costs ~10x the ranking itself
+    (mostly Python's garbage collector walking them), and a page or a table needs only the arrays.
+    """
+    words: list[str]
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [Neighbour(w, s) for w, s in zip(self.words[i], self.scores[i].tolist())]
+        return Neighbour(self.words[i], float(self.scores[i]))
+
+    def to_records(self) -> list[dict]:
+        return [{"word": w, "score": s} for w, s in zip(self.words, self.scores.tolist())]
+
+
 def axis_scores(vectors: Vectors, expression: str, top: int | None = None,
-                words: list[str] | None = None) -> list[Neighbour]:
+                words: list[str] | None = None) -> Ranking:
     """The placed words ranked along the axis, largest score (cosine) first."""
     line = axis(vectors, expression)
     rows = placed_rows(vectors, top, words)
     scores = line.scores(vectors, rows)
-    order = np.lexsort((rows, -scores))   # ties in vocabulary order
-    return [Neighbour(vectors.words[rows[i]], float(scores[i])) for i in order]
+    # A stable sort of the negated scores keeps ties in the order the words were placed in
+    # (frequency for the top N, the typed order for a list).
+    order = np.argsort(-scores, kind="stable")
+    vocabulary = vectors.words
+    return Ranking([vocabulary[i] for i in rows[order].tolist()], scores[order])
 
 
 @dataclass

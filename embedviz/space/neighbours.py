@@ -6,6 +6,7 @@ and a partial sort: a few milliseconds on a 100k-word vocabulary.
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -54,15 +55,24 @@ def neighbour_sets(unit: np.ndarray, rows, k: int, progress=None) -> np.ndarray:
     n = len(unit)
     if not 1 <= k < n:
         raise ParameterError(f"k must be from 1 to {n - 1:,} for {n:,} words, not {k!r}")
+    # torch, not numpy: its matrix product uses every core and its top-k is a parallel partial sort;
+    # numpy's argpartition along rows is single-threaded and ~60x slower at 100,000 words (measured
+    # in benchmarks/views_bench.py), which made comparing two such models take minutes.
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)      # a read-only (shared) matrix: only read here
+        matrix = torch.from_numpy(np.ascontiguousarray(unit, dtype=np.float32))
     out = np.empty((len(rows), k), dtype=np.int64)
     block = max(1, BLOCK_BYTES // (4 * n))
-    for start in range(0, len(rows), block):
-        chunk = rows[start:start + block]
-        scores = unit[chunk] @ unit.T
-        scores[np.arange(len(chunk)), chunk] = -np.inf   # the word itself
-        out[start:start + len(chunk)] = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        if progress is not None:
-            progress(min(1.0, (start + len(chunk)) / len(rows)))
+    with torch.no_grad():
+        for start in range(0, len(rows), block):
+            chunk = torch.from_numpy(rows[start:start + block])
+            scores = matrix[chunk] @ matrix.T
+            scores[torch.arange(len(chunk)), chunk] = -torch.inf   # the word itself
+            out[start:start + len(chunk)] = torch.topk(scores, k, dim=1, sorted=False).indices.numpy()
+            if progress is not None:
+                progress(min(1.0, (start + len(chunk)) / len(rows)))
     return out
 
 

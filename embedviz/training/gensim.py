@@ -93,7 +93,7 @@ class TrainingResult:
         """What goes into the model's ``meta.json``."""
         snapshots = ({} if self.snapshots is None else
                      {"snapshots": {"words": len(self.snapshots.words), "epochs": self.snapshots.epochs,
-                                    "bytes": self.snapshots.nbytes}})
+                                    "bytes": self.snapshots.nbytes, "seconds": round(self.snapshots.seconds, 6)}})
         return {**snapshots,
             "trainer": "gensim-" + self.parameters.algo,
             "parameters": self.parameters.to_dict(),

@@ -74,7 +74,7 @@ def _ranking(vectors, chosen: dict) -> None:
     st.plotly_chart(axis_ranking_figure(scores, chosen["x"]), key="axes_ranking", width="stretch")
     st.caption(f"{len(scores):,} words ranked by their cosine with the direction of "
                f"{md_escape(chosen['x'])}" + ("; the 15 at each end are drawn." if len(scores) > 30 else "."))
-    frame = pd.DataFrame([s._asdict() for s in scores])
+    frame = pd.DataFrame({"word": scores.words, "score": scores.scores})
     st.dataframe(frame, hide_index=True, width="stretch", height=300)
     st.download_button("Download the ranking (CSV)", frame.to_csv(index=False), file_name="axis.csv",
                        mime="text/csv", key="axes_download")

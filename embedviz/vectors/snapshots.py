@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,18 +39,22 @@ class SnapshotRecorder:
     words: int
     vocabulary: list[str] = field(default_factory=list)
     taken: list[np.ndarray] = field(default_factory=list)
+    seconds: float = 0.0          # spent taking snapshots: their cost, apart from training's noise
 
     def take(self, vocabulary, rows) -> None:
         """Keep ``rows`` (the trainer's vectors, most frequent word first) of this epoch."""
+        start = time.perf_counter()
         n = min(self.words, len(vocabulary))
         if not self.vocabulary:
             self.vocabulary = list(vocabulary[:n])
         self.taken.append(np.asarray(rows[:n], dtype=np.float16).copy())
+        self.seconds += time.perf_counter() - start
 
     def snapshots(self, losses) -> "Snapshots | None":
         if not self.taken:
             return None
-        return Snapshots(self.vocabulary, np.stack(self.taken), [None if x is None else float(x) for x in losses])
+        return Snapshots(self.vocabulary, np.stack(self.taken), [None if x is None else float(x) for x in losses],
+                         self.seconds)
 
 
 @dataclass
@@ -57,6 +62,7 @@ class Snapshots:
     words: list[str]
     matrices: np.ndarray          # float16, epochs x words x dimensions
     losses: list[float | None]    # per epoch, as the trainer reported it
+    seconds: float = 0.0          # time the trainer spent taking them
 
     @property
     def epochs(self) -> int:

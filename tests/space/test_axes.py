@@ -7,6 +7,7 @@ import pytest
 from embedviz.core.errors import EmbedvizError, ExpressionError, UnknownWordError
 from embedviz.space.analogy import solve
 from embedviz.space.axes import axis, axis_map, axis_scores
+from embedviz.space.neighbours import Neighbour
 from embedviz.vectors.vectors import Vectors
 
 
@@ -66,3 +67,12 @@ def test_bad_axes_are_one_line(demo_vectors):
         axis(demo_vectors, "woman -")
     with pytest.raises(EmbedvizError, match="word list is empty"):
         axis_scores(demo_vectors, "woman - man", words=[])
+
+
+def test_a_ranking_indexes_like_a_list_of_neighbours(demo_vectors):
+    scores = axis_scores(demo_vectors, "good - evil", top=500)
+    listed = list(scores)
+    assert len(listed) == len(scores) == 500 and all(isinstance(n, Neighbour) for n in listed)
+    assert scores[-1] == listed[-1] and scores[:5] == listed[:5] and scores[-3:] == listed[-3:]
+    assert scores.to_records() == [n._asdict() for n in listed]
+    assert [n.word for n in listed] == scores.words and isinstance(listed[0].score, float)

@@ -26,7 +26,9 @@ def test_one_snapshot_per_epoch_the_last_equal_to_the_saved_vectors(trained, sto
     np.testing.assert_array_equal(snaps.matrices[-1], trained.vectors.matrix[:300].astype(np.float16))
     assert not np.array_equal(snaps.matrices[0], snaps.matrices[-1])   # training moved them
     assert snaps.losses == [h.loss for h in trained.history] and all(x > 0 for x in snaps.losses)
-    assert trained.meta()["snapshots"] == {"words": 300, "epochs": 4, "bytes": 4 * 300 * 20 * 2}
+    meta = trained.meta()["snapshots"]
+    assert {k: meta[k] for k in ("words", "epochs", "bytes")} == {"words": 300, "epochs": 4, "bytes": 4 * 300 * 20 * 2}
+    assert 0 < meta["seconds"] < trained.timings["training"]
 
     store.save("run", trained.vectors, trained.meta(), extra=trained.files())
     loaded = Snapshots.load(store.path("run"))
