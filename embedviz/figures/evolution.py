@@ -59,9 +59,11 @@ def evolution_figure(found: Evolution, word: str | None = None, neighbours=(), h
         height=height, margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
         xaxis=dict(range=list(ranges[0]), showticklabels=False, zeroline=False),
         yaxis=dict(range=list(ranges[1]), showticklabels=False, zeroline=False),
-        sliders=[dict(active=last, steps=steps, currentvalue=dict(prefix="epoch "), pad=dict(t=30))],
-        updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top",
-                          pad=dict(t=40), buttons=[
+        # the slider starts right of the Play / Pause buttons, so neither covers the other
+        sliders=[dict(active=last, steps=steps, currentvalue=dict(prefix="epoch "), x=0.16, len=0.84,
+                      y=0, yanchor="top", pad=dict(t=30))],
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=0, xanchor="left",
+                          yanchor="top", pad=dict(t=45), buttons=[
                               dict(label="Play", method="animate",
                                    args=[None, dict(frame=dict(duration=700, redraw=True), fromcurrent=False,
                                                     transition=dict(duration=0))]),
