@@ -190,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--words", help="comma-separated words to place instead")
     p.add_argument("--show", type=_positive_int, default=10, help="words printed at each end (without --json)")
 
+    p = with_json(command("concordance", "lines of a model's training corpus with a word in context, and "
+                                         "the contexts it shares with another word (why they are close)"))
+    p.add_argument("model")
+    p.add_argument("word")
+    p.add_argument("-n", type=_positive_int, default=20, help="lines shown (spread over the corpus)")
+    p.add_argument("--with", dest="other", metavar="OTHER", help="a second word: the contexts both share")
+
     p = with_json(command("import", "import vectors from a file into the store"))
     p.add_argument("file")
     p.add_argument("--name", help="model name (default: from the file name)")

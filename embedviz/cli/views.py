@@ -1,4 +1,4 @@
-"""The CLI's commands that explain a space: ``compare``, ``evolution`` and ``axis``."""
+"""The CLI's commands that explain a space: ``compare``, ``evolution``, ``axis`` and ``concordance``."""
 
 from __future__ import annotations
 
@@ -54,4 +54,23 @@ def cmd_axis(args, store: Store) -> int:
     shown = scores if len(scores) <= 2 * args.show else [*scores[:args.show], None, *scores[-args.show:]]
     emit(args, {"expression": args.expression, "words": scores.to_records()},
          ["..." if s is None else f"{s.word:<20} {s.score:+.4f}" for s in shown])
+    return 0
+
+
+# -- the corpus behind a word ---------------------------------------------------------------------
+def cmd_concordance(args, store: Store) -> int:
+    from embedviz.space.concordance import concordance_index
+
+    index = concordance_index(store, args.model)
+    lines = index.lines(args.word, args.n)
+    data = {"word": args.word, "count": index.count(args.word), "lines": [line._asdict() for line in lines]}
+    width = max((len(line.left) for line in lines), default=0)
+    shown = [f"{line.left:>{width}}  [{line.word}]  {line.right}    ({line.document})" for line in lines]
+    if args.other:
+        shared = index.shared(args.word, args.other, args.n)
+        data["with"] = args.other
+        data["shared"] = [c._asdict() for c in shared]
+        shown += ["", f"contexts {args.word} and {args.other} share (most telling first):"]
+        shown += [f"  {c.word:<16} {c.count_a:>6,} / {c.count_b:<6,} x{c.lift:.1f} chance" for c in shared]
+    emit(args, data, shown)
     return 0

@@ -110,6 +110,7 @@ class Corpus:
             for document in _read_documents(path, self.text_column, self.label_columns, self.encoding):
                 if not found and document.text and not document.text.isspace():
                     found = True
+                document.source = path.name
                 yield document
             if not found:
                 raise CorpusError(_no_text(path, self.text_column))
@@ -203,6 +204,7 @@ class Corpus:
 
     def describe(self) -> dict:
         """What was read and how, for a model's ``meta.json``."""
-        return {"files": [p.name for p in self.paths], "text_column": self.text_column,
-                "label_columns": self.label_columns, "tokenizer": self.tokenizer.to_dict(),
-                "phrases": self.phrases, "fingerprint": self.fingerprint()}
+        return {"files": [p.name for p in self.paths], "paths": [str(p.resolve()) for p in self.paths],
+                "text_column": self.text_column, "label_columns": self.label_columns,
+                "tokenizer": self.tokenizer.to_dict(), "phrases": self.phrases, "encoding": self.encoding,
+                "fingerprint": self.fingerprint()}

@@ -34,6 +34,7 @@ ACCEPTED = ".txt, .txt.gz, .zip, .csv, .tsv, .jsonl (and .gz of each)"
 class Document:
     text: str
     labels: dict[str, str] = field(default_factory=dict)
+    source: str = ""      # the name of the file it came from (set by Corpus.documents)
 
 
 def corpus_kind(path: str | os.PathLike) -> tuple[str, bool]:

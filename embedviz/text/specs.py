@@ -116,3 +116,32 @@ def bundled_spec(key: str, **options) -> CorpusSpec:
 def default_spec() -> CorpusSpec:
     """What the Train page uses when no corpus was chosen: the bundled demo corpora."""
     return bundled_spec("demo")
+
+
+def training_corpus(description: dict | None, model: str) -> Corpus:
+    """The corpus a model was trained on, from the ``corpus`` part of its ``meta.json``, opened with
+    the same reading options, and checked to be the same bytes (its fingerprint).
+
+    Older models recorded only file names: those are looked for among the bundled corpora. A model
+    with no corpus (imported vectors), a file no longer there or a changed file is one line.
+    """
+    if not description or not description.get("files"):
+        raise CorpusError(f"{model} has no training corpus here (imported vectors, or trained elsewhere)")
+    paths = [Path(p) for p in description.get("paths") or []]
+    if not paths:
+        paths = [DATA_DIR / Path(name).name for name in description["files"]]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise CorpusError(f"the corpus {model} was trained on is no longer there ({missing[0]})")
+    try:
+        corpus = Corpus(paths, text_column=description.get("text_column"),
+                        label_columns=description.get("label_columns") or (),
+                        tokenizer=TokenizerOptions(**(description.get("tokenizer") or {})),
+                        phrases=bool(description.get("phrases")),
+                        encoding=description.get("encoding") or "utf-8")
+    except (TypeError, ValueError) as exc:
+        raise CorpusError(f"the corpus of {model} is described in a way this version cannot read ({exc})") from None
+    expected = description.get("fingerprint")
+    if expected and corpus.fingerprint() != expected:
+        raise CorpusError(f"the corpus {model} was trained on has changed since ({', '.join(description['files'])})")
+    return corpus
