@@ -15,7 +15,7 @@ Figures, each timed in the browser (Playwright polling the page every 50 ms):
   PCA and t-SNE of the demo model's 10,000 most frequent words, PCA of a synthetic 50,000-word x
   100-dimension model (imported with ``python -m embedviz import``); then the same parameters again
   after another map (computed by an earlier run: from the server's memory), and after a server
-  restart (from the engine's disk cache). The page's "Came from" metric is recorded to show which
+  restart (from the engine's disk cache). The page's "Compute time" metric (its "from ..." note) is recorded to show which
   it was. The models are chosen in the sidebar by clicking, and each figure checks that the
   sidebar still shows the model it is about;
 - **tsne50k**: t-SNE of the 50,000 words, on a server of its own, unless ``--no-tsne-50k`` (given
@@ -158,7 +158,8 @@ def project(page, model: str, method: str, top: int, timeout: float, case: str) 
         raise AssertionError(f"the sidebar switched from {model!r} to {shown!r}: the figures would be of another model")
     idle = wait_idle(page, timeout=max(60.0, timeout), settle=0.1)
     row["page_idle_s"] = round(idle - started, 2)
-    row.update(came_from=metric_value(page, "Came from"), compute_time=metric_value(page, "Compute time"),
+    row.update(came_from=page.locator("[data-testid=stMetric]").filter(has_text="Compute time")
+               .locator("[data-testid=stMetricDelta]").first.inner_text(), compute_time=metric_value(page, "Compute time"),
                trustworthiness=metric_value(page, "Trustworthiness"), load_after=load())
     print(f"  {model} {method} {top:,} ({case}): map drawn after {row['seconds']:.2f} s "
           f"(page idle {row['page_idle_s']:.2f} s; came from {row['came_from']}, "

@@ -31,10 +31,10 @@ n = len(shown.words)
 
 chart, side = st.columns([3, 1])
 with side:
-    colours, labels = sections.colouring(name, vectors, store().meta(name), n, form["seed"])
+    colours, labels, label_order = sections.colouring(name, vectors, store().meta(name), n, form["seed"])
     st.divider()
     focus, near = sections.search(vectors, shown)
 figure = scatter(shown, counts=vectors.counts[:n], colouring=colours, labels=labels, focus=focus,
-                 neighbours=[w.word for w in near], height=650)
+                 neighbours=[w.word for w in near], height=650, label_order=label_order)
 with chart:
     sections.map_section(name, figure, shown, vectors, colours)

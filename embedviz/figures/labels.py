@@ -95,7 +95,8 @@ def place_labels(points, texts, scale: Scale, limit: int | None = None, order: I
     (default: index order, which for a vocabulary is frequency order) and a label is kept unless its
     box overlaps a box kept before it or one of the boxes in ``placed`` (labels already on the
     figure). At most ``limit`` labels are kept (None: as many as fit). ``within``, a pair of
-    ranges ``((x0, x1), (y0, y1))``, leaves out points outside the visible area.
+    ranges ``((x0, x1), (y0, y1))``, leaves out points outside the visible area and labels that
+    would run over its edge (they would be cut).
     """
     points = np.asarray(points, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] < 2 or len(points) != len(texts):
@@ -114,6 +115,10 @@ def place_labels(points, texts, scale: Scale, limit: int | None = None, order: I
                                        and within[1][0] <= y <= within[1][1]):
             continue
         box = scale.box(x, y, str(texts[i]))
+        # a label running over the edge of the visible area would be cut: leave it out
+        if within is not None and not (within[0][0] <= box.x0 and box.x1 <= within[0][1]
+                                       and within[1][0] <= box.y0 and box.y1 <= within[1][1]):
+            continue
         if grid.collides(box):
             continue
         grid.add(box)

@@ -43,9 +43,12 @@ FOCUS_FRACTION = 0.2
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#aec7e8",
            "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5")
-FOCUS_COLOUR = "#d62728"
-NEIGHBOUR_COLOUR = "#ff7f0e"
-NEIGHBOUR_TEXT = "#b35300"
+# The searched word and its neighbours in colours no cluster or category uses (none is in PALETTE):
+# black, and white points ringed in black, readable on every cluster colour.
+FOCUS_COLOUR = "#000000"
+NEIGHBOUR_COLOUR = "#ffffff"
+NEIGHBOUR_TEXT = "#000000"
+LINK_COLOUR = "rgba(0, 0, 0, 0.55)"
 
 
 # -- colours ---------------------------------------------------------------------------------------
@@ -197,14 +200,15 @@ def neighbour_links(coords: np.ndarray, centre: int, others: Sequence[int]) -> l
 def scatter(projection: Projection, *, counts=None, colouring: Colouring | None = None, labels: int = 40,
             highlight: Iterable[str] = (), focus: str | None = None, neighbours: Iterable[str] = (),
             title: str | None = None, height: int = 600, width: int = PLOT_WIDTH,
-            dragmode: str | None = "pan") -> go.Figure:
+            dragmode: str | None = "pan", label_order: Iterable[int] | None = None) -> go.Figure:
     """A WebGL map of a projection.
 
     - ``counts``: corpus count of each projected word, shown on hover with the frequency rank
       (the projection's words are in frequency order, so word ``i`` has rank ``i + 1``).
     - ``colouring``: see :func:`frequency_colouring`, :func:`cluster_colouring`,
       :func:`category_colouring`; None draws every word in one colour.
-    - ``labels``: how many text labels to place, most frequent words first; in 2D a label that
+    - ``labels``: how many text labels to place, in ``label_order`` (rows; e.g. the clusters' naming
+      words first, :func:`embedviz.space.clusters.label_order`) or most frequent first; in 2D a label that
       would overlap one already placed is skipped (:mod:`embedviz.figures.labels`); in 3D the same is done
       for the default camera (:func:`camera_view`), so turning the map may bring labels together.
     - ``highlight``: words drawn larger, in red, with their labels (trace ``"highlight"``).
@@ -246,7 +250,7 @@ def scatter(projection: Projection, *, counts=None, colouring: Colouring | None 
     else:
         ranges = None if three_d else extent(coords)
     shown, neighbour_labels = _place_labels(coords, words, ranges, labels, marked, neighbour_rows,
-                                            width, height)
+                                            width, height, label_order)
 
     if shown:
         figure.add_trace(_text_trace(coords, words, shown, "labels", three_d,
@@ -254,7 +258,8 @@ def scatter(projection: Projection, *, counts=None, colouring: Colouring | None 
     if neighbour_rows:
         trace = _text_trace(coords, words, neighbour_rows, "neighbours", three_d,
                             dict(size=12, color=NEIGHBOUR_TEXT, weight="bold"), mode="markers+text",
-                            marker=dict(size=8 if not three_d else 4, color=NEIGHBOUR_COLOUR))
+                            marker=dict(size=8 if not three_d else 4, color=NEIGHBOUR_COLOUR,
+                                        line=dict(width=1.5, color=NEIGHBOUR_TEXT)))
         labelled = set(neighbour_labels)
         trace.text = [plot_text(words[i]) if i in labelled else "" for i in neighbour_rows]
         figure.add_trace(trace)
@@ -292,7 +297,8 @@ def scatter(projection: Projection, *, counts=None, colouring: Colouring | None 
     return figure
 
 
-def _place_labels(coords, words, ranges, limit: int, marked, neighbour_rows, width: int, height: int):
+def _place_labels(coords, words, ranges, limit: int, marked, neighbour_rows, width: int, height: int,
+                  order=None):
     """The rows whose labels fit (``limit`` at most, most frequent first) and the neighbours whose
     labels fit, after the ``marked`` words' labels, which are always drawn. In 3D, boxes are laid
     out where the points appear from plotly's default camera (:func:`camera_view`); turning the map
@@ -312,7 +318,8 @@ def _place_labels(coords, words, ranges, limit: int, marked, neighbour_rows, wid
     neighbour_labels = place_labels(points, words, scale, order=neighbour_rows, placed=taken)
     taken += boxes(points, words, scale, neighbour_labels)
     skip = set(marked) | set(neighbour_rows)
-    candidates = (i for i in range(len(words)) if i not in skip and (inside is None or inside[i]))
+    rows = range(len(words)) if order is None else (i for i in order if 0 <= i < len(words))
+    candidates = (i for i in rows if i not in skip and (inside is None or inside[i]))
     shown = place_labels(points, words, scale, limit=limit, placed=taken, within=within, order=candidates)
     return shown, neighbour_labels
 
@@ -345,7 +352,7 @@ def _words_trace(coords, words, counts, colouring, three_d: bool):
 
 def _links_trace(coords, centre: int, others: Sequence[int], three_d: bool):
     line = neighbour_links(coords, centre, others)
-    style = dict(mode="lines", line=dict(color=NEIGHBOUR_COLOUR, width=2 if three_d else 1.5),
+    style = dict(mode="lines", line=dict(color=LINK_COLOUR, width=2 if three_d else 1.5),
                  hoverinfo="skip", name="links")
     if three_d:
         return go.Scatter3d(x=line[0], y=line[1], z=line[2], **style)

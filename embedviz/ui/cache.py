@@ -225,7 +225,8 @@ def warm_up_umap():
 KEPT_CLUSTERS = 16
 
 
-def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0) -> Future:
+def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0,
+                   stop_words: bool = False) -> Future:
     """k-means clusters of the ``top`` most frequent words of model ``name`` (original space), in the
     background: Explore starts them with its projection, so the two run side by side (k-means of
     100,000 words takes about as long as their PCA). The same Future for the same arguments."""
@@ -235,7 +236,7 @@ def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int
     vectors = load_vectors(name)
     if top is not None and top >= len(vectors):
         top = None
-    key = (str(s.home), name, _stamp(name), top, int(n_clusters), int(seed))
+    key = (str(s.home), name, _stamp(name), top, int(n_clusters), int(seed), bool(stop_words))
     board = _jobs()
     with board.lock:
         future = board.clusters.get(key)
@@ -243,7 +244,7 @@ def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int
             board.clusters.move_to_end(key)
             return future
         chosen = vectors if top is None else vectors.top(top)
-        future = board.executor.submit(kmeans, chosen, int(n_clusters), seed=int(seed))
+        future = board.executor.submit(kmeans, chosen, int(n_clusters), seed=int(seed), stop_words=bool(stop_words))
         board.clusters[key] = future
         finished = [k for k, f in board.clusters.items() if f.done()]
         for old in finished[: max(0, len(board.clusters) - KEPT_CLUSTERS)]:
@@ -251,9 +252,9 @@ def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int
     return future
 
 
-def clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0):
+def clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0, stop_words: bool = False):
     """k-means clusters of the ``top`` most frequent words of model ``name`` (waits for them)."""
-    return start_clusters(name, n_clusters, top, seed).result()
+    return start_clusters(name, n_clusters, top, seed, stop_words).result()
 
 
 # -- evaluations, in the background -------------------------------------------------------------------

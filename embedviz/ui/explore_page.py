@@ -12,8 +12,9 @@ from embedviz.core.errors import EmbedvizError
 from embedviz.figures.maps import (cluster_colouring, frequency_colouring, metadata_colouring, neighbours_on_map,
                                    selected_rows, selection_table)
 from embedviz.space.analogy import MAX_EXPRESSION_LENGTH
-from embedviz.space.clusters import metadata_columns
+from embedviz.space.clusters import label_order, metadata_columns
 from embedviz.space.neighbours import neighbours
+from embedviz.text.stopwords import is_stop_word
 from embedviz.ui.cache import clusters, start_clusters, start_projection
 from embedviz.ui.text import md_error, md_escape
 
@@ -68,7 +69,7 @@ def wait_for_map(name: str, size: int, form: dict):
     job = start_projection(name, method, dims, form["top"], **form["params"])
     if st.session_state.get("explore_colour", "cluster") == "cluster":  # side by side with the projection
         start_clusters(name, min(int(st.session_state.get("explore_clusters", 12)), 60, count), top=count,
-                       seed=form["seed"])
+                       seed=form["seed"], stop_words=bool(st.session_state.get("explore_stop_words", False)))
     if not job.wait_coords(0.3):
         label = f"Projecting {count:,} words with {METHODS[method]} to {dims}D"
         with st.status(label, expanded=True) as status:
@@ -85,17 +86,18 @@ def wait_for_map(name: str, size: int, form: dict):
         raise job.error
     shown = job.result
     n = len(shown.words)
-    cols = st.columns(4)
+    cols = st.columns(3)
     cols[0].metric("Words on the map", f"{n:,}", help=f"The {n:,} most frequent of {size:,} words.")
-    cols[2].metric("Compute time", f"{shown.seconds:.1f} s")
     if job.finished is not None and job.finished < run_started:
         source = "memory"  # computed (or read from disk) by an earlier run in this process
     elif shown.cached:
         source = "disk cache"
     else:
-        source = "computed now"
-    cols[3].metric("Came from", source, help="The engine caches projections on disk, and this server "
-                                             "keeps recent ones in memory.")
+        source = "new"
+    # the source as the metric's short delta, not its value: a long value is cut in a quarter column
+    cols[2].metric("Compute time", f"{shown.seconds:.1f} s", delta=f"from {source}", delta_color="off",
+                   delta_arrow="off", help="The engine caches projections on disk, and this server keeps "
+                                           "recent ones in memory.")
     measured = (f"exact on all {n:,} words" if shown.trust_sample is None
                 else f"estimated on {shown.trust_sample:,} random words of {n:,}")
     st.caption(f"{TRUST_HELP} Here k = {shown.trust_k}, {measured}. The {METHODS[shown.method]} projection took "
@@ -129,15 +131,25 @@ def colouring(name: str, vectors, meta: dict, n: int, seed: int):
             st.session_state["explore_clusters"] = most
         k = st.number_input("Clusters", min_value=2, max_value=most, value=min(12, most), key="explore_clusters",
                             help="k-means on the original vectors of the words on the map (seeded).")
-        chosen = cluster_colouring(clusters(name, int(k), top=n, seed=seed))
+    stop = st.toggle("Stop words in names and labels", key="explore_stop_words",
+                     help="Function words (the, and, unto...) occur beside everything and name nothing; "
+                          "they are left out of cluster names and map labels unless this is on.")
+    order = None
+    if colour == "cluster":
+        found = clusters(name, int(k), top=n, seed=seed, stop_words=stop)
+        chosen = cluster_colouring(found)
+        order = label_order(found, vectors.words[:n], stop_words=stop)
     elif colour == "frequency":
         chosen = frequency_colouring(vectors.counts[:n])
     else:
         column = colour.removeprefix("meta:")
         chosen = metadata_colouring(extra[column][:n], column)
+    if order is None and not stop:
+        order = [i for i, w in enumerate(vectors.words[:n]) if not is_stop_word(w)]
     labels = st.slider("Labels", 0, 300, 40, 10, key="explore_labels",
-                       help="Most frequent words first; a label that would cover another is left out.")
-    return chosen, int(labels)
+                       help="With clusters, each cluster's naming words first, then the most frequent words; "
+                            "a label that would cover another is left out.")
+    return chosen, int(labels), order
 
 
 def search(vectors, shown) -> tuple[str | None, list]:
@@ -162,9 +174,16 @@ def search(vectors, shown) -> tuple[str | None, list]:
         focus = None
     table = pd.DataFrame(neighbours_on_map(shown, word, near, vectors))
     table["map rank"] = table["map rank"].astype("Int64")
-    st.dataframe(table, hide_index=True, width="stretch")
+    # the side column is narrow: short headers, so none is cut ("map rank" was shown as "ma")
+    table = table.rename(columns={"cosine": "cos", "map rank": "on map"})
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"on map": st.column_config.NumberColumn("on map", width="small",
+                                                                        help="map rank: 1 = drawn nearest"),
+                                "rank": st.column_config.NumberColumn("rank", width="small"),
+                                "cos": st.column_config.NumberColumn("cos", format="%.3f", width="small")})
     st.caption(f"Nearest to **{md_escape(word)}** by cosine in the original {vectors.dim}-dimensional space. "
-               "*rank*: by frequency; *map rank*: how near it is drawn (1 = the nearest point; empty: not on the map).")
+               "*rank*: by frequency; *on map*: its map rank, how near it is drawn (1 = the nearest point; empty: not on "
+               "the map).")
     return focus, near
 
 

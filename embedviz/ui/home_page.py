@@ -7,6 +7,7 @@ import streamlit as st
 from embedviz.core.errors import EmbedvizError
 from embedviz.figures.analogy import analogy_figure
 from embedviz.figures.maps import cluster_colouring, scatter
+from embedviz.space.clusters import label_order
 from embedviz.space.analogy import MAX_EXPRESSION_LENGTH, solve
 from embedviz.training.demo import HOME_MAP
 from embedviz.ui.cache import clusters, projection, start_projection
@@ -45,8 +46,10 @@ def demo_map(vectors, analogy) -> None:
     found = clusters(DEMO_NAME, CLUSTERS, top=len(shown.words))
     highlight = ([t.word for t in analogy.terms] + [analogy.answer]) if analogy else []
     st.plotly_chart(scatter(shown, counts=vectors.counts[:len(shown.words)], colouring=cluster_colouring(found),
-                            labels=45, highlight=highlight, height=600, title=title), key="home_scatter")
+                            labels=45, highlight=highlight, height=600, title=title,
+                            label_order=label_order(found, shown.words)), key="home_scatter")
     trust = "" if shown.trustworthiness is None else f"Trustworthiness {shown.trustworthiness:.2f}: "
     st.caption(f"{trust}how well this flat picture keeps each word's nearest neighbours (1 = perfectly). "
-               "Colours are k-means clusters of the original vectors; Explore maps the whole vocabulary "
+               "Colours are k-means clusters of the original vectors, each named (and labelled first) by the "
+               "words that set it apart from the others; Explore maps the whole vocabulary "
                "with PCA, t-SNE or UMAP, in 2D or 3D.")

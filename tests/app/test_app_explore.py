@@ -95,7 +95,8 @@ def test_colour_labels_and_search_never_recompute_the_projection(explore, calls)
     explore.text_input(key="explore_word").set_value("king").run()
     assert not explore.exception
     assert calls == [("pca", 2, 5000)]
-    assert _metric(explore, "Came from") == "memory"
+    (timing,) = [m for m in explore.metric if m.label == "Compute time"]
+    assert timing.delta == "from memory"
     ticks = _figure(explore)["data"][0]["marker"]["colorbar"]["ticktext"]
     assert len(ticks) == 5
 
@@ -105,7 +106,7 @@ def test_search_lists_neighbours_and_links_them(explore):
     explore.text_input(key="explore_word").set_value("King").run()
     assert not explore.exception and not explore.warning
     table = explore.dataframe[0].value
-    assert len(table) == 8 and "queen" in set(table["word"]) and table["cosine"].is_monotonic_decreasing
+    assert len(table) == 8 and list(table.columns) == ["word", "cos", "rank", "on map"] and "queen" in set(table["word"]) and table["cos"].is_monotonic_decreasing
     traces = {trace.get("name"): trace for trace in _figure(explore)["data"]}
     assert list(traces["highlight"]["text"]) == ["king"]
     assert np.isnan(_points(traces["links"])).sum() == 8

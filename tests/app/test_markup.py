@@ -132,7 +132,7 @@ def test_explore_shows_markup_words_as_text(app):
     assert any(f"Nearest to **{md_escape(IMAGE)}** by cosine" in c.value for c in at.caption)
     assert_nothing_raw(at)
     assert_figures_escaped(at, [IMAGE])
-    table = next(d.value for d in at.dataframe if "cosine" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "cos" in d.value.columns)
     assert set(table["word"]) <= set(WORDS)  # tables show words exactly as they are
 
     at.radio(key="explore_colour").set_value(f"meta:{COLUMN}").run()

@@ -96,3 +96,18 @@ def test_each_trainer_keeps_its_own_defaults(small_corpus, home, capsys):
     from embedviz.training.sgns import SGNSParameters
 
     assert json.loads(out)["parameters"]["epochs"] == SGNSParameters().epochs == 5
+
+
+def test_concordance_lines_shared_contexts_and_messages(with_snapshots, home, capsys):
+    code, out, err = run(capsys, "concordance", "snap", "god", "-n", 7, "--with", "lord", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["word"] == "god" and len(data["lines"]) == 7 and data["with"] == "lord"
+    assert all(set(line) == {"left", "word", "right", "document"} and line["word"] == "god" for line in data["lines"])
+    assert data["shared"] and all({"word", "count"} <= set(c) for c in data["shared"])
+    code, out, err = run(capsys, "concordance", "snap", "god")
+    assert code == 0 and "[god]" in out and "shared" not in out
+    code, out, err = run(capsys, "concordance", "snap", "godd")
+    assert code == 1 and err.startswith("error: unknown word 'godd'") and err.count("\n") == 1
+    code, out, err = run(capsys, "concordance", "demo", "god", "-n", 0)
+    assert code == 2 and out == ""

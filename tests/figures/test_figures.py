@@ -234,7 +234,8 @@ def test_kmeans_is_deterministic_with_a_seed(demo_top):
     assert np.array_equal(first.labels, second.labels) and first.names == second.names
     assert first.labels[0] == 0 and set(np.unique(first.labels)) == set(range(8))
     assert first.sizes.sum() == len(demo_top)
-    assert first.names[0].startswith(demo_top.words[0])
+    assert all(first.labels[r] == c for c, rows in enumerate(first.name_rows) for r in rows)
+    assert first.names == [" · ".join(demo_top.words[r] for r in rows) for rows in first.name_rows]
     colouring = cluster_colouring(first)
     assert colouring.names == first.names and len(colouring.values) == len(demo_top)
 
@@ -307,3 +308,14 @@ def test_a_3d_map_above_the_limit_draws_the_most_frequent_words(monkeypatch):
                             {}, 0.9, 10, None, 0.1)
     figure = figures.scatter(projection, counts=np.arange(120, 0, -1), labels=5)
     assert len(figure.data[WORDS_TRACE].x) == 50 and not figure.layout.images
+
+
+def test_no_label_runs_over_the_edge_of_the_map(demo_top, demo_map):
+    figure = scatter(demo_map, counts=demo_top.counts, labels=200)
+    labels = next(t for t in figure.data if t.name == "labels")
+    (x0, x1), (y0, y1) = figure.layout.xaxis.range, figure.layout.yaxis.range
+    scale = Scale.fit((x0, x1), (y0, y1), 700 - AXES_MARGIN[0], 600 - AXES_MARGIN[1])
+    assert len(labels.x) > 20
+    for x, y, text in zip(labels.x, labels.y, labels.text):
+        box = scale.box(x, y, text)
+        assert x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1, text
