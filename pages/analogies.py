@@ -22,6 +22,6 @@ sections.examples(vectors)
 form = sections.expression_form()
 analogy = sections.solved(vectors, form)
 if analogy is not None:
-    sections.answer(vectors, analogy, form["method"])
+    sections.answer(vectors, analogy, form["method"], name)
 st.divider()
 sections.odd_one_out(vectors)

@@ -10,13 +10,14 @@ from embedviz.figures.analogy import analogy_figure, describe, parallelogram
 from embedviz.space.analogy import MAX_EXPRESSION_LENGTH, is_known, replace_word, solve, split_words
 from embedviz.space.neighbours import doesnt_match
 from embedviz.ui.text import md_error, md_escape
+from embedviz.ui.word_panel import corpus_lines
 
 # Tried on the demo model: each gives the expected word first with 3CosAdd (examples whose words a
 # model does not know are not offered).
 EXAMPLES = ["king - man + woman", "father - son + daughter", "son - man + woman", "men - man + woman",
             "he - his + her", "went - go + come"]
 METHODS = {"add": "3CosAdd", "mul": "3CosMul"}
-EXPRESSION = "analogy_expression"
+EXPRESSION = "analogy_expression"   # also set by embedviz.ui.word_panel ("use in an analogy")
 
 
 def _use(expression: str) -> None:
@@ -72,8 +73,8 @@ def solved(vectors, form: dict):
     return None
 
 
-def answer(vectors, analogy, method: str) -> None:
-    """The answers as a table beside the analogy's picture."""
+def answer(vectors, analogy, method: str, name: str | None = None) -> None:
+    """The answers as a table beside the analogy's picture; below, the corpus behind the answer."""
     results, picture = st.columns([2, 3])
     with results:
         st.metric("Answer", md_escape(analogy.answer) if analogy.answer else "none")
@@ -92,6 +93,10 @@ def answer(vectors, analogy, method: str) -> None:
             st.caption(f"{explained} The open circle is where *a - b + c* itself lands, the fourth corner of "
                        "the parallelogram; the answer is the word whose direction is nearest to it in the full "
                        "space, which the picture can only approximate.")
+    if name is not None and analogy.answer:
+        with st.expander(f"Why {analogy.answer}? The corpus behind the answer", expanded=False):
+            corpus_lines(name, analogy.answer, [t.word for t in analogy.terms if t.weight > 0]
+                         + [a.word for a in analogy.answers[1:]], key="analogy_kwic")
 
 
 def odd_one_out(vectors) -> None:

@@ -47,6 +47,19 @@ def load_vectors(name: str):
     return _load(str(s.home), name, _stamp(name))
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _subset(home: str, name: str, stamp: float, words: tuple[str, ...]):
+    return _load(home, name, stamp).subset(words)
+
+
+def space_of(name: str, words: tuple[str, ...] | None = None):
+    """Model ``name``'s vectors, or only ``words`` of them (most frequent first), shared per process."""
+    if not words:
+        return load_vectors(name)
+    s = store()
+    return _subset(str(s.home), name, _stamp(name), tuple(words))
+
+
 def projection(name: str, method: str = "pca", dims: int = 2, top: int | None = None, **params):
     """A projection of model ``name`` (engine disk cache + an in-memory cache per process).
 
@@ -182,17 +195,18 @@ def _jobs() -> _Jobs:
 
 
 def start_projection(name: str, method: str = "pca", dims: int = 2, top: int | None = None,
-                     **params) -> ProjectionJob:
-    """The job computing this projection of model ``name``: the same job for the same model and
+                     words: tuple[str, ...] | None = None, **params) -> ProjectionJob:
+    """The job computing this projection of model ``name`` (of its ``top`` most frequent words, or
+    of ``words`` alone: a selection projected again): the same job for the same model and
     parameters (running or done) for every session of this process, else a new one, started.
 
     A job that failed for a reason other than the user's input is started again.
     """
     s = store()
-    vectors = load_vectors(name)
+    vectors = space_of(name, words)
     if top is not None and top >= len(vectors):
         top = None  # the whole vocabulary, however it was asked for
-    key = (str(s.home), name, _stamp(name), method, dims, top, tuple(sorted(params.items())))
+    key = (str(s.home), name, _stamp(name), method, dims, top, words, tuple(sorted(params.items())))
     board = _jobs()
     with board.lock:
         job = board.jobs.get(key)
@@ -226,17 +240,17 @@ KEPT_CLUSTERS = 16
 
 
 def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0,
-                   stop_words: bool = False) -> Future:
+                   stop_words: bool = False, words: tuple[str, ...] | None = None) -> Future:
     """k-means clusters of the ``top`` most frequent words of model ``name`` (original space), in the
     background: Explore starts them with its projection, so the two run side by side (k-means of
     100,000 words takes about as long as their PCA). The same Future for the same arguments."""
     from embedviz.space.clusters import kmeans
 
     s = store()
-    vectors = load_vectors(name)
+    vectors = space_of(name, words)
     if top is not None and top >= len(vectors):
         top = None
-    key = (str(s.home), name, _stamp(name), top, int(n_clusters), int(seed), bool(stop_words))
+    key = (str(s.home), name, _stamp(name), top, int(n_clusters), int(seed), bool(stop_words), words)
     board = _jobs()
     with board.lock:
         future = board.clusters.get(key)
@@ -252,9 +266,10 @@ def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int
     return future
 
 
-def clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0, stop_words: bool = False):
+def clusters(name: str, n_clusters: int, top: int | None = None, seed: int = 0, stop_words: bool = False,
+             words: tuple[str, ...] | None = None):
     """k-means clusters of the ``top`` most frequent words of model ``name`` (waits for them)."""
-    return start_clusters(name, n_clusters, top, seed, stop_words).result()
+    return start_clusters(name, n_clusters, top, seed, stop_words, words).result()
 
 
 # -- evaluations, in the background -------------------------------------------------------------------
@@ -353,3 +368,16 @@ def _evolution(home: str, name: str, stamp: float):
 def evolution_of(name: str):
     """Model ``name``'s epochs aligned to its final vectors (raises NoSnapshots without snapshots)."""
     return _evolution(str(store().home), name, _stamp(name))
+
+
+# -- a model's concordance index ------------------------------------------------------------------------
+@st.cache_resource(max_entries=4, show_spinner="Indexing the training corpus (once per model)...")
+def _concordance(home: str, name: str, stamp: float):
+    from embedviz.space.concordance import concordance_index
+
+    return concordance_index(Store(home), name)
+
+
+def concordance_of(name: str):
+    """Model ``name``'s concordance index (built once and kept in its folder; CorpusError without a corpus)."""
+    return _concordance(str(store().home), name, _stamp(name))

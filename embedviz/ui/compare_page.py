@@ -15,6 +15,7 @@ from embedviz.space.comparison import RARE_COUNT, aligned_maps, aligned_neighbou
 from embedviz.ui.cache import start_comparison, store
 from embedviz.ui.sidebar import active_model
 from embedviz.ui.text import md_error, md_escape
+from embedviz.ui.word_panel import corpus_lines
 
 KEEP = dict(persist_state="session")
 SHOWN_ROWS = 500
@@ -165,3 +166,6 @@ def neighbours_side_by_side(va, vb, a: str, b: str, word: str, k: int) -> None:
                           "in both": [n.word in found["common"] for n in near]},
                          hide_index=True, width="stretch")
     st.caption(f"{len(found['common'])} of {k} neighbours in common.")
+    for column, name, near in ((left, a, found["a"]), (right, b, found["b"])):
+        with column.expander(f"{word} in the corpus of {name}"):
+            corpus_lines(name, word, [n.word for n in near], key=f"compare_kwic_{'a' if name == a else 'b'}")

@@ -19,6 +19,9 @@ from embedviz.ui.cache import clusters, start_clusters, start_projection
 from embedviz.ui.text import md_error, md_escape
 
 METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+#: Session keys: the words projected on their own, and a word clicked on the map (to search).
+ISOLATE = "explore_isolate"
+CLICKED = "explore_clicked"
 TRUST_HELP = ("Trustworthiness (0 to 1) asks whether each word's nearest neighbours on the map are also "
               "near it in the original space: 1 means the map shows no false neighbours.")
 
@@ -53,12 +56,21 @@ def projection_form(size: int) -> dict:
                                   help="How tightly UMAP packs neighbours (UMAP only).")
         cols[3].form_submit_button("Project", type="primary", width="stretch")
     params = {"seed": int(seed)}
+    words = st.session_state.get(ISOLATE) or None
+    if words:
+        top, every = None, True
+        size = len(words)
+        left, right = st.columns([4, 1])
+        left.info(f"Only the {size:,} selected words, projected again on their own (their neighbours among "
+                  "themselves; the rest of the vocabulary left out).")
+        right.button("Back to the whole map", key="explore_unisolate", on_click=st.session_state.pop,
+                     args=(ISOLATE, None))
     if method == "tsne":
         params["perplexity"] = float(perplexity)
     elif method == "umap":
         params.update(n_neighbors=int(n_neighbors), min_dist=float(min_dist), seed=int(seed) if fixed else None)
     return {"method": method, "dims": dims, "top": None if every else int(top), "count": size if every else int(top),
-            "params": params, "seed": int(seed)}
+            "params": params, "seed": int(seed), "words": tuple(words) if words else None}
 
 
 def wait_for_map(name: str, size: int, form: dict):
@@ -66,10 +78,11 @@ def wait_for_map(name: str, size: int, form: dict):
     exist, then the figures of the map; returns the projection (its trustworthiness may follow)."""
     run_started = time.monotonic()
     method, dims, count = form["method"], form["dims"], form["count"]
-    job = start_projection(name, method, dims, form["top"], **form["params"])
+    job = start_projection(name, method, dims, form["top"], words=form["words"], **form["params"])
     if st.session_state.get("explore_colour", "cluster") == "cluster":  # side by side with the projection
         start_clusters(name, min(int(st.session_state.get("explore_clusters", 12)), 60, count), top=count,
-                       seed=form["seed"], stop_words=bool(st.session_state.get("explore_stop_words", False)))
+                       seed=form["seed"], stop_words=bool(st.session_state.get("explore_stop_words", False)),
+                       words=form["words"])
     if not job.wait_coords(0.3):
         label = f"Projecting {count:,} words with {METHODS[method]} to {dims}D"
         with st.status(label, expanded=True) as status:
@@ -118,9 +131,9 @@ def wait_for_map(name: str, size: int, form: dict):
     return shown
 
 
-def colouring(name: str, vectors, meta: dict, n: int, seed: int):
+def colouring(name: str, vectors, meta: dict, n: int, seed: int, words=None):
     """Colour by k-means cluster (original space), frequency or a metadata column; and the labels."""
-    extra = metadata_columns(meta, len(vectors))
+    extra = {} if words else metadata_columns(meta, len(vectors))
     options = ["cluster", "frequency"] + [f"meta:{column}" for column in extra]
     colour = st.radio("Colour by", options, key="explore_colour",
                       format_func=lambda o: {"cluster": "Cluster (k-means)", "frequency": "Frequency"}.get(
@@ -136,7 +149,7 @@ def colouring(name: str, vectors, meta: dict, n: int, seed: int):
                           "they are left out of cluster names and map labels unless this is on.")
     order = None
     if colour == "cluster":
-        found = clusters(name, int(k), top=n, seed=seed, stop_words=stop)
+        found = clusters(name, int(k), top=n, seed=seed, stop_words=stop, words=words)
         chosen = cluster_colouring(found)
         order = label_order(found, vectors.words[:n], stop_words=stop)
     elif colour == "frequency":
@@ -155,6 +168,8 @@ def colouring(name: str, vectors, meta: dict, n: int, seed: int):
 def search(vectors, shown) -> tuple[str | None, list]:
     """Find a word: its neighbours in the original space, and whether it is on the map."""
     n = len(shown.words)
+    if CLICKED in st.session_state:  # a point clicked on the map: searched as if typed
+        st.session_state["explore_word"] = st.session_state.pop(CLICKED)
     query = st.text_input("Find a word", key="explore_word", placeholder="e.g. king",
                           max_chars=MAX_EXPRESSION_LENGTH).strip()
     k_near = st.number_input("Neighbours", min_value=1, max_value=50, value=10, key="explore_k")
@@ -168,8 +183,8 @@ def search(vectors, shown) -> tuple[str | None, list]:
         return None, []
     rank = vectors.index[word] + 1
     focus = word
-    if rank > n:
-        st.info(f"**{md_escape(word)}** is word {rank:,} by frequency; the map shows the top {n:,}. "
+    if word not in set(shown.words):
+        st.info(f"**{md_escape(word)}** (word {rank:,} by frequency) is not on the map of {n:,} words. "
                 "Raise the number of words to see it.")
         focus = None
     table = pd.DataFrame(neighbours_on_map(shown, word, near, vectors))
@@ -205,7 +220,16 @@ def map_section(name: str, figure, shown, vectors, colours) -> None:
         return
     event = st.plotly_chart(figure, key="explore_map", on_select="rerun", selection_mode=("box", "lasso", "points"),
                             config={"scrollZoom": True})
-    rows = selected_rows(event.selection.points if event else [], n)
+    selection = event.selection if event else None
+    rows = selected_rows(selection.points if selection else [], n)
+    clicked = len(rows) == 1 and selection is not None and not selection.get("box") and not selection.get("lasso")
+    if clicked:
+        word = shown.words[rows[0]]
+        if st.session_state.get("explore_clicked_last") != word:   # a new click, not the same one again
+            st.session_state["explore_clicked_last"] = word
+            st.session_state[CLICKED] = word
+            st.rerun()
+        return
     if not rows:
         st.caption("Scroll to zoom, drag to pan. Pick the box or lasso tool (top right of the map) "
                    "to select words and list them here.")
@@ -213,5 +237,15 @@ def map_section(name: str, figure, shown, vectors, colours) -> None:
     st.subheader(f"{len(rows):,} selected words")
     selected = pd.DataFrame(selection_table(shown, rows, vectors.counts, colours))
     st.dataframe(selected, hide_index=True, width="stretch")
-    st.download_button("Download the selection (CSV)", selected.to_csv(index=False),
-                       file_name=f"{name}-selection.csv", mime="text/csv", key="explore_download")
+    left, right = st.columns(2)
+    left.download_button("Download the selection (CSV)", selected.to_csv(index=False),
+                         file_name=f"{name}-selection.csv", mime="text/csv", key="explore_download")
+    if len(rows) >= 3:
+        right.button("Project these again", key="explore_isolate_button", on_click=_isolate,
+                     args=(tuple(shown.words[i] for i in rows),),
+                     help="Project only the selected words, on their own: the structure inside the selection.")
+
+
+def _isolate(words: tuple[str, ...]) -> None:
+    st.session_state[ISOLATE] = words
+    st.session_state.pop("explore_clicked_last", None)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embedviz.core.errors import UnknownWordError, VectorsFormatError
+from embedviz.core.errors import EmbedvizError, UnknownWordError, VectorsFormatError
 
 VECTORS_FILE = "vectors.npy"
 VOCAB_FILE = "vocab.json"
@@ -143,6 +143,14 @@ class Vectors:
         n = min(int(n), len(self))
         top = Vectors(self.words[:n], self.matrix[:n], self.counts[:n])
         return top.freeze() if self.frozen else top
+
+    def subset(self, words) -> "Vectors":
+        """The given words (each must be known) in vocabulary order, so most frequent first."""
+        rows = sorted({self.index_of(w) for w in words})
+        if not rows:
+            raise EmbedvizError("no words given")
+        chosen = Vectors([self.words[i] for i in rows], self.matrix[rows], self.counts[rows])
+        return chosen.freeze() if self.frozen else chosen
 
     # -- gensim interoperability -----------------------------------------------------------------
     def to_keyed_vectors(self):

@@ -65,6 +65,11 @@ def test_king_minus_man_plus_woman_is_queen(app):
     assert len(figure["layout"]["annotations"]) == 2  # man -> woman, king -> queen
     names = [trace["name"] for trace in figure["data"]]
     assert names == ["context", "inputs", "answer", "a - b + c"]
+    # why queen: the corpus behind the answer, and the contexts it shares with king
+    assert any(e.label == "Why queen? The corpus behind the answer" for e in at.expander)
+    at.selectbox(key="analogy_kwic_with").set_value("king").run()
+    shared = next(d.value for d in at.dataframe if "lift" in d.value.columns)
+    assert len(shared) and (shared["count_a"] > 0).all() and (shared["count_b"] > 0).all()
 
 
 def test_3cosmul_and_keeping_the_inputs(app):

@@ -130,3 +130,36 @@ def test_tsne_on_a_few_hundred_words_and_a_bad_perplexity(explore, calls):
 
     _project(explore, perplexity=150.0)
     assert "perplexity 150 is too large for 300 words" in explore.error[0].value
+
+
+def test_a_searched_word_has_its_panel_with_the_corpus_behind_it(explore):
+    explore.text_input(key="explore_word").set_value("king").run()
+    assert not explore.exception
+    assert any(h.value == "king" for h in explore.subheader)
+    lines = next(d.value for d in explore.dataframe if "left" in d.value.columns)
+    assert len(lines) == 12 and set(lines["word"]) == {"king"} and lines["document"].str.contains("#").all()
+    explore.selectbox(key="explore_panel_with").set_value("queen").run()
+    assert not explore.exception
+    shared = next(d.value for d in explore.dataframe if "lift" in d.value.columns)
+    assert len(shared) == 15 and (shared["lift"] > 1).all() and "the" not in set(shared["word"])
+    assert {"king", "queen"} == {set(d.value["word"]).pop() for d in explore.dataframe if "left" in d.value.columns}
+    (use,) = [b for b in explore.button if b.label == "Use in an analogy"]
+    use.click().run()
+    assert not explore.exception
+    assert explore.text_input(key="analogy_expression").value == "king - man + woman"
+    assert any(m.label == "Answer" for m in explore.metric)
+
+
+def test_a_selection_projected_again_on_its_own(explore, calls):
+    from embedviz.ui.explore_page import ISOLATE
+
+    words = ("king", "queen", "prince", "princess", "lord", "lady", "bread", "wine", "water", "fish")
+    explore.session_state[ISOLATE] = words
+    explore.run()
+    assert not explore.exception
+    figure = _figure(explore)
+    assert sorted(figure["data"][0]["text"]) == sorted(words)
+    assert any("selected words, projected again" in i.value for i in explore.info)
+    (back,) = [b for b in explore.button if b.label == "Back to the whole map"]
+    back.click().run()
+    assert len(_points(_figure(explore)["data"][0])) == 5000

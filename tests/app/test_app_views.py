@@ -58,8 +58,12 @@ def test_compare_ranks_the_swapped_words_first_and_shows_both_neighbourhoods(app
     app.text_input(key="compare_word").set_value("King").run()
     assert not app.exception
     assert figure(app)["layout"]["meta"]["highlighted"] == ["king"]
-    tables = [t.value for t in app.dataframe]
+    tables = [t.value for t in app.dataframe if "in both" in t.value.columns]
     near_a, near_b = tables[-2], tables[-1]
+    # the corpus behind the word: the demo's lines, and one line for a model with no corpus here
+    lines = [t.value for t in app.dataframe if "left" in t.value.columns]
+    assert len(lines) == 1 and set(lines[0]["word"]) == {"king"}
+    assert any("turned has no training corpus here" in c.value for c in app.caption)
     store = Store(home)
     demo, turned = store.load("demo"), store.load("turned")
     # In B, king has bread's vector: its neighbours there are bread's in A (with king for bread).
