@@ -393,3 +393,38 @@ def training_corpus(folder: str | Path, rows: int) -> Path:
         writer.writerow(["text"])
         writer.writerows([text] for text in texts)
     return path
+
+
+def point_position(page, index: int, selector: str = MAP, trace: int = 0) -> tuple[float, float]:
+    """Where point ``index`` of ``trace`` is drawn on the screen (page pixels), from the chart's axes;
+    the chart is scrolled to the middle of the window first, so the point can be clicked."""
+    page.evaluate("(selector) => document.querySelector(selector).scrollIntoView({block: 'center'})", selector)
+    time.sleep(0.3)
+    return tuple(page.evaluate(
+        """([selector, trace, index]) => {
+            const plot = document.querySelector(selector);
+            const t = plot._fullData[trace], xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis;
+            const box = plot.querySelector('.draglayer .nsewdrag').getBoundingClientRect();
+            return [box.left + xa.l2p(t.x[index]), box.top + ya.l2p(t.y[index])];
+        }""", [selector, trace, index]))
+
+
+def nearest_free_point(page, selector: str = MAP, trace: int = 0, at: float = 0.5) -> int:
+    """The index of a point of ``trace`` with no other point within 6 pixels, near the ``at``
+    fraction of the x range: a point a click lands on unambiguously."""
+    return page.evaluate(
+        """([selector, trace, at]) => {
+            const plot = document.querySelector(selector);
+            const t = plot._fullData[trace], xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis;
+            const px = Array.from(t.x, v => xa.l2p(v)), py = Array.from(t.y, v => ya.l2p(v));
+            const target = at * xa._length;
+            let best = -1, bestd = Infinity;
+            for (let i = 0; i < px.length; i++) {
+                let free = true;
+                for (let j = 0; j < px.length && free; j++)
+                    if (j !== i && Math.abs(px[j] - px[i]) < 6 && Math.abs(py[j] - py[i]) < 6) free = false;
+                const d = Math.abs(px[i] - target) + Math.abs(py[i] - ya._length / 2);
+                if (free && d < bestd) { best = i; bestd = d; }
+            }
+            return best;
+        }""", [selector, trace, at])
