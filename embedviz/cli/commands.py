@@ -254,6 +254,11 @@ def cmd_doesnt_match(args, store: Store) -> int:
 def cmd_project(args, store: Store) -> int:
     from embedviz.space.projection import project
 
+    if args.documents:
+        from embedviz.cli.views import project_documents
+
+        return project_documents(args, store)
+
     projection = project(store.load(args.model), method=args.method, dims=args.dims, top=args.top,
                          seed=args.seed, perplexity=args.perplexity, n_neighbors=args.neighbors,
                          min_dist=args.min_dist, cache_dir=store.cache_dir(args.model))

@@ -156,7 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=PROJECTION_METHODS, required=True)
     p.add_argument("--dims", type=int, choices=(2, 3), default=2)
     p.add_argument("--top", type=_positive_int, help="the N most frequent words (default: all)")
-    p.add_argument("--out", required=True, help="CSV file to write: word,x,y[,z]")
+    p.add_argument("--out", required=True, help="CSV file to write: word,x,y[,z] (documents: "
+                                                "document,label,x,y[,z],text)")
+    p.add_argument("--documents", metavar="CORPUS", help="map the documents of this corpus instead of the words")
+    p.add_argument("--text-column", default="text", help="with --documents: the text column of a table")
+    p.add_argument("--label-column", help="with --documents: the column written as each document's label")
+    p.add_argument("--weighting", choices=("sif", "mean"), default="sif",
+                   help="with --documents: SIF-weighted (default) or plain mean of the word vectors")
+    p.add_argument("--limit", type=_positive_int, help="with --documents: at most N documents, spread evenly")
+    p.add_argument("--encoding", default="utf-8", help="with --documents: the corpus's text encoding")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--perplexity", type=float, default=30.0, help="t-SNE")
     p.add_argument("--neighbors", type=_positive_int, default=15, help="UMAP n_neighbors")

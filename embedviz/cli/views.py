@@ -1,4 +1,5 @@
-"""The CLI's commands that explain a space: ``compare``, ``evolution``, ``axis`` and ``concordance``."""
+"""The CLI's commands that explain a space: ``compare``, ``evolution``, ``axis``, ``concordance`` and
+``project --documents``."""
 
 from __future__ import annotations
 
@@ -73,4 +74,31 @@ def cmd_concordance(args, store: Store) -> int:
         shown += ["", f"contexts {args.word} and {args.other} share (most telling first):"]
         shown += [f"  {c.word:<16} {c.count_a:>6,} / {c.count_b:<6,} x{c.lift:.1f} chance" for c in shared]
     emit(args, data, shown)
+    return 0
+
+
+# -- maps of documents ----------------------------------------------------------------------------
+def project_documents(args, store: Store) -> int:
+    from embedviz.space.documents import document_map
+    from embedviz.text.corpus import Corpus
+
+    labels = [args.label_column] if args.label_column else []
+    corpus = Corpus(args.documents, text_column=args.text_column, label_columns=labels, encoding=args.encoding)
+    found = document_map(store.load(args.model), corpus, args.method, args.dims, args.weighting,
+                         label_column=args.label_column, limit=args.limit, seed=args.seed,
+                         perplexity=args.perplexity, n_neighbors=args.neighbors, min_dist=args.min_dist)
+    found.to_csv(args.out)
+    docs, projection = found.documents, found.projection
+    summary = {"model": args.model, "documents": len(docs), "skipped": docs.skipped, "out": str(args.out),
+               "method": projection.method, "dims": projection.dims, "weighting": docs.weighting,
+               "trustworthiness": projection.trustworthiness, "seconds": projection.seconds}
+    lines = [f"wrote {len(docs):,} documents to {args.out}"
+             + (f" ({docs.skipped:,} left out: no word the model knows)" if docs.skipped else ""),
+             f"{projection.method} {projection.dims}D of {docs.weighting} document vectors in {projection.seconds:.1f} s"]
+    if args.label_column and len(docs) > 10:
+        agreement, chance = docs.label_agreement(args.label_column)
+        summary["label_agreement"], summary["chance"] = agreement, chance
+        lines.append(f"{agreement:.1%} of each document's 10 nearest share its {args.label_column} "
+                     f"(chance: {chance:.1%})")
+    emit(args, summary, lines)
     return 0

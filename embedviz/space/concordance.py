@@ -169,9 +169,9 @@ def build_index(corpus, window: int) -> tuple[dict, dict]:
     return arrays, {"window": window, "seconds": time.perf_counter() - start}
 
 
-def document_name(document, number: int) -> str:
+def document_name(document, number: int, labels: bool = True) -> str:
     """A document's name in a line: its file, its number in that file, and its labels if any."""
-    labels = " · ".join(str(v) for v in document.labels.values() if v)
+    labels = " · ".join(str(v) for v in document.labels.values() if v) if labels else ""
     return " ".join(x for x in (document.source, f"#{number}", labels and f"({labels})") if x)
 
 

@@ -111,3 +111,17 @@ def test_concordance_lines_shared_contexts_and_messages(with_snapshots, home, ca
     assert code == 1 and err.startswith("error: unknown word 'godd'") and err.count("\n") == 1
     code, out, err = run(capsys, "concordance", "demo", "god", "-n", 0)
     assert code == 2 and out == ""
+
+
+def test_project_documents_writes_one_row_per_document(small_corpus, home, capsys, tmp_path):
+    out = tmp_path / "docs.csv"
+    code, text, err = run(capsys, "project", "demo", "--documents", small_corpus, "--method", "pca", "--dims", 3,
+                          "--out", out, "--json")
+    assert code == 0, err
+    data = json.loads(text)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "document,label,x,y,z,text" and len(lines) == data["documents"] + 1
+    assert data["weighting"] == "sif" and data["dims"] == 3
+    code, text, err = run(capsys, "project", "demo", "--documents", small_corpus, "--label-column", "nope",
+                          "--method", "pca", "--out", tmp_path / "bad.csv")
+    assert code == 1 and "no column 'nope'" in err and err.count("\n") == 1 and not (tmp_path / "bad.csv").exists()
