@@ -49,7 +49,7 @@ def projection_row(name: str, method: str, top: int | None, **params) -> dict:
 
     first, first_s = timed(lambda: cache.projection(name, method, 2, top, **params))
     _, memory_s = timed(lambda: cache.projection(name, method, 2, top, **params))
-    cache._jobs.clear()  # as after a server restart: only the engine's disk cache is left
+    cache.jobs_board.clear()  # as after a server restart: only the engine's disk cache is left
     again, disk_s = timed(lambda: cache.projection(name, method, 2, top, **params))
     assert again.cached and np.array_equal(again.coords, first.coords)
     return {"model": name, "method": method, "words": len(first.words), "first_s": first_s,

@@ -29,7 +29,7 @@ def store() -> Store:
     return Store()
 
 
-def _stamp(name: str) -> float:
+def model_stamp(name: str) -> float:
     try:
         return os.stat(store().path(name) / META_FILE).st_mtime
     except OSError:
@@ -44,7 +44,7 @@ def _load(home: str, name: str, stamp: float):
 def load_vectors(name: str):
     """The vectors of model ``name``, loaded once per process."""
     s = store()
-    return _load(str(s.home), name, _stamp(name))
+    return _load(str(s.home), name, model_stamp(name))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -57,7 +57,7 @@ def space_of(name: str, words: tuple[str, ...] | None = None):
     if not words:
         return load_vectors(name)
     s = store()
-    return _subset(str(s.home), name, _stamp(name), tuple(words))
+    return _subset(str(s.home), name, model_stamp(name), tuple(words))
 
 
 def projection(name: str, method: str = "pca", dims: int = 2, top: int | None = None, **params):
@@ -184,13 +184,14 @@ class _Jobs:
         self.clusters: OrderedDict[tuple, Future] = OrderedDict()
         self.evaluations: dict[tuple, Future] = {}
         self.comparisons: OrderedDict[tuple, Future] = OrderedDict()
+        self.documents: OrderedDict[tuple, Future] = OrderedDict()
         # Heavy jobs beyond HEAVY_AT_ONCE wait for a slot inside their thread (with a message the
         # page shows), so the pool is larger: a PCA or a cached result never queues behind them.
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="embedviz-projection")
 
 
 @st.cache_resource(show_spinner=False)
-def _jobs() -> _Jobs:
+def jobs_board() -> _Jobs:
     return _Jobs()
 
 
@@ -206,8 +207,8 @@ def start_projection(name: str, method: str = "pca", dims: int = 2, top: int | N
     vectors = space_of(name, words)
     if top is not None and top >= len(vectors):
         top = None  # the whole vocabulary, however it was asked for
-    key = (str(s.home), name, _stamp(name), method, dims, top, words, tuple(sorted(params.items())))
-    board = _jobs()
+    key = (str(s.home), name, model_stamp(name), method, dims, top, words, tuple(sorted(params.items())))
+    board = jobs_board()
     with board.lock:
         job = board.jobs.get(key)
         if job is not None and not (job.done and job.error is not None
@@ -250,8 +251,8 @@ def start_clusters(name: str, n_clusters: int, top: int | None = None, seed: int
     vectors = space_of(name, words)
     if top is not None and top >= len(vectors):
         top = None
-    key = (str(s.home), name, _stamp(name), top, int(n_clusters), int(seed), bool(stop_words), words)
-    board = _jobs()
+    key = (str(s.home), name, model_stamp(name), top, int(n_clusters), int(seed), bool(stop_words), words)
+    board = jobs_board()
     with board.lock:
         future = board.clusters.get(key)
         if future is not None and not (future.done() and future.exception() is not None):
@@ -282,8 +283,8 @@ def start_evaluation(name: str, files: tuple = ()) -> Future:
     from embedviz.ui.scores import uploaded_files
 
     s = store()
-    key = ("evaluate", str(s.home), name, _stamp(name), files)
-    board = _jobs()
+    key = ("evaluate", str(s.home), name, model_stamp(name), files)
+    board = jobs_board()
 
     def run():
         with uploaded_files(*(files or (None, None))) as (analogies, pairs):
@@ -300,7 +301,7 @@ def start_evaluation(name: str, files: tuple = ()) -> Future:
 
 
 def running_evaluations(name: str) -> list[Future]:
-    board = _jobs()
+    board = jobs_board()
     with board.lock:
         return [f for k, f in board.evaluations.items() if k[2] == name and not f.done()]
 
@@ -310,8 +311,8 @@ def latest_projection(name: str):
     """The projection of model ``name`` most recently asked for in this process (by the Explore page,
     in any session) that finished without error, or None."""
     s = store()
-    model = (str(s.home), name, _stamp(name))
-    board = _jobs()
+    model = (str(s.home), name, model_stamp(name))
+    board = jobs_board()
     with board.lock:
         jobs = list(board.jobs.items())
     for key, job in reversed(jobs):
@@ -325,59 +326,33 @@ def latest_projection(name: str):
 KEPT_COMPARISONS = 8
 
 
-def start_comparison(name_a: str, name_b: str, k: int = 10, top: int | None = None,
-                     min_count: int = 1) -> Future:
-    """The comparison of model ``name_b`` with ``name_a`` (:func:`embedviz.space.comparison.compare`)
-    in a thread of the server: the same Future for the same models and arguments, so a rerun or a
-    page switch never starts it again. Its ``progress`` attribute holds the latest (fraction, message)."""
-    from embedviz.space.comparison import compare
-
-    s = store()
-    key = (str(s.home), name_a, _stamp(name_a), name_b, _stamp(name_b), int(k), top, int(min_count))
-    board = _jobs()
+def shared_future(table: OrderedDict, key: tuple, submit) -> Future:
+    """The Future under ``key`` in ``table`` (one of the board's), or ``submit(executor)``'s, kept:
+    the same work for the same arguments in every session and rerun. A Future that failed for a
+    reason other than the user's input is started again; the oldest finished ones are dropped."""
+    board = jobs_board()
     with board.lock:
-        future = board.comparisons.get(key)
+        future = table.get(key)
         if future is not None and not (future.done() and future.exception() is not None
                                        and not isinstance(future.exception(), EmbedvizError)):
-            board.comparisons.move_to_end(key)
+            table.move_to_end(key)
             return future
-        a, b = load_vectors(name_a), load_vectors(name_b)
-        state = {"progress": (0.0, "starting")}
-
-        def report(fraction, message):
-            state["progress"] = (fraction, message)
-
-        future = board.executor.submit(compare, a, b, k=k, top=top, min_count=min_count, progress=report)
-        future.state = state
-        board.comparisons[key] = future
-        finished = [key for key, f in board.comparisons.items() if f.done()]
-        for old in finished[: max(0, len(board.comparisons) - KEPT_COMPARISONS)]:
-            del board.comparisons[old]
+        future = submit(board.executor)
+        table[key] = future
+        finished = [k for k, f in table.items() if f.done()]
+        for old in finished[: max(0, len(table) - KEPT_COMPARISONS)]:
+            del table[old]
     return future
 
 
-# -- a model's snapshots, aligned -------------------------------------------------------------------------
-@st.cache_resource(max_entries=4, show_spinner="Aligning the epochs...")
-def _evolution(home: str, name: str, stamp: float):
-    from embedviz.space.evolution import evolution
-    from embedviz.vectors.snapshots import Snapshots
+def with_progress(executor, function, *args, **kwargs) -> Future:
+    """``function`` submitted with a ``progress`` reporter; the Future's ``state["progress"]`` holds
+    its latest (fraction, message)."""
+    state = {"progress": (0.0, "starting")}
 
-    return evolution(Snapshots.load(Store(home).path(name), model=f"model {name!r}"))
+    def report(fraction, message):
+        state["progress"] = (fraction, message)
 
-
-def evolution_of(name: str):
-    """Model ``name``'s epochs aligned to its final vectors (raises NoSnapshots without snapshots)."""
-    return _evolution(str(store().home), name, _stamp(name))
-
-
-# -- a model's concordance index ------------------------------------------------------------------------
-@st.cache_resource(max_entries=4, show_spinner="Indexing the training corpus (once per model)...")
-def _concordance(home: str, name: str, stamp: float):
-    from embedviz.space.concordance import concordance_index
-
-    return concordance_index(Store(home), name)
-
-
-def concordance_of(name: str):
-    """Model ``name``'s concordance index (built once and kept in its folder; CorpusError without a corpus)."""
-    return _concordance(str(store().home), name, _stamp(name))
+    future = executor.submit(function, *args, progress=report, **kwargs)
+    future.state = state
+    return future

@@ -12,7 +12,8 @@ import streamlit as st
 from embedviz.core.errors import EmbedvizError
 from embedviz.figures.comparison import comparison_figure, shift_histogram
 from embedviz.space.comparison import RARE_COUNT, aligned_maps, aligned_neighbours
-from embedviz.ui.cache import start_comparison, store
+from embedviz.ui.cache import store
+from embedviz.ui.explain_cache import start_comparison
 from embedviz.ui.sidebar import active_model
 from embedviz.ui.text import md_error, md_escape
 from embedviz.ui.word_panel import corpus_lines

@@ -8,7 +8,8 @@ import streamlit as st
 from embedviz.core.errors import EmbedvizError
 from embedviz.figures.evolution import FRAME_WORDS, evolution_figure, shift_by_epoch_figure
 from embedviz.figures.training import loss_figure
-from embedviz.ui.cache import evolution_of, store
+from embedviz.ui.cache import store
+from embedviz.ui.explain_cache import evolution_of
 from embedviz.ui.sidebar import select_model
 from embedviz.ui.text import md_error, md_escape
 from embedviz.vectors.snapshots import SNAPSHOTS_FILE

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from embedviz.core.errors import EmbedvizError
-from embedviz.ui.cache import concordance_of
+from embedviz.ui.explain_cache import concordance_of
 from embedviz.ui.text import md_error, md_escape
 
 #: The Analogies page's expression widget (embedviz.ui.analogies_page.EXPRESSION: that module

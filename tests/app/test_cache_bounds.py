@@ -122,10 +122,10 @@ def engine(home, monkeypatch):
     Store().ensure_demo()
     stand_in = Engine()
     monkeypatch.setattr(embedviz.space.projection, "project", stand_in)
-    cache._jobs.clear()
+    cache.jobs_board.clear()
     yield stand_in
     stand_in.release.set()
-    cache._jobs.clear()
+    cache.jobs_board.clear()
 
 
 def _wait_until(condition, timeout=10.0):
@@ -147,7 +147,7 @@ def test_the_registry_keeps_the_latest_finished_jobs_and_every_running_one(engin
     newest = cache.start_projection("demo", "pca", 2, 50, seed=6)
     assert newest.wait(10)
 
-    jobs = list(cache._jobs().jobs.values())
+    jobs = list(cache.jobs_board().jobs.values())
     assert len(jobs) == 3  # KEPT_PROJECTIONS, the running job included
     assert running in jobs and not running.done  # never dropped while it runs
     assert finished[-1] in jobs and newest in jobs
@@ -159,7 +159,7 @@ def test_the_registry_keeps_the_latest_finished_jobs_and_every_running_one(engin
     again = cache.start_projection("demo", "pca", 2, 50, seed=0)
     assert again is not finished[0] and again.wait(10) and again.result == ("projection", "pca", 0)
     assert len(engine.calls) == calls + 1
-    assert len(cache._jobs().jobs) == 3
+    assert len(cache.jobs_board().jobs) == 3
 
     engine.release.set()
     assert running.wait(10) and running.result == ("projection", "pca", 100)
@@ -271,13 +271,13 @@ def test_ended_worker_records_are_bounded(monkeypatch):
 
 def test_clusterings_are_shared_and_bounded(home, monkeypatch):
     Store().ensure_demo()
-    cache._jobs.clear()
+    cache.jobs_board.clear()
     monkeypatch.setattr(cache, "KEPT_CLUSTERS", 3)
     first = cache.start_clusters("demo", 4, top=200, seed=0)
     assert cache.start_clusters("demo", 4, top=200, seed=0) is first  # the same work, not twice
     assert len(first.result(timeout=30).names) == 4
     for seed in range(1, 6):
         cache.start_clusters("demo", 4, top=200, seed=seed).result(timeout=30)
-    assert len(cache._jobs().clusters) == 3
+    assert len(cache.jobs_board().clusters) == 3
     assert cache.clusters("demo", 4, top=200, seed=5) is cache.start_clusters("demo", 4, top=200, seed=5).result()
-    cache._jobs.clear()
+    cache.jobs_board.clear()
