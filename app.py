@@ -18,6 +18,7 @@ pages = [
     st.Page("pages/axes.py", title="Axes", icon=":material/straighten:", url_path="axes"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page("pages/evolution.py", title="Evolution", icon=":material/timeline:", url_path="evolution"),
+    st.Page("pages/documents.py", title="Documents", icon=":material/article:", url_path="documents"),
     st.Page("pages/evaluate.py", title="Evaluate", icon=":material/grading:", url_path="evaluate"),
     st.Page("pages/improve.py", title="Improve", icon=":material/tune:", url_path="improve"),
     st.Page("pages/embeddings.py", title="Embeddings explained", icon=":material/school:", url_path="embeddings"),

@@ -113,3 +113,29 @@ def test_axes_map_and_ranking(app):
     app.text_input(key="axes_x").set_value("womann - man").run()
     assert not app.exception
     assert app.error[0].value.startswith("unknown word 'womann'")
+
+
+def test_documents_map_coloured_by_a_label_and_a_clicked_document(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDVIZ_HOME", str(tmp_path / "home"))
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("pages/documents.py").run()
+    assert not at.exception, at.exception
+    at.number_input(key="documents_limit").set_value(600).run()
+    assert not at.exception, at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [t["name"] for t in spec["data"]]
+    assert set(names) == {"old", "new"} and spec["layout"]["meta"]["documents"] == 600
+    (share,) = [m for m in at.metric if m.label == "Nearest share the testament"]
+    agreement, chance = int(share.value.rstrip("%")), int(share.delta.split()[1].rstrip("%"))
+    assert agreement > chance + 5
+    from embedviz.ui.documents_page import PICKED
+
+    at.session_state[PICKED] = 10
+    at.run()
+    assert not at.exception
+    assert at.subheader[0].value.startswith("kjv.csv.gz #")
+    nearest = at.dataframe[0].value
+    assert len(nearest) == 10 and nearest["cosine"].is_monotonic_decreasing and "testament" in nearest.columns
+    traces = [t["name"] for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]]
+    assert traces[-2:] == ["nearest", "chosen"]

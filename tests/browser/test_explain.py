@@ -94,3 +94,27 @@ def test_a_region_projected_again_on_its_own(page, server):
     page.get_by_role("button", name="Project these again").click()
     wait_new_map(page, selected, old, timeout=120)
     assert "projected again on their own" in page.locator("[data-testid=stMain]").inner_text()
+
+
+def test_a_map_of_documents_and_a_clicked_document(page, server):
+    goto(page, server, "documents")
+    field = page.get_by_label("Documents (spread evenly)", exact=True)
+    field.wait_for(timeout=120_000)
+    field.fill("500")
+    field.press("Enter")
+    page.get_by_text("Nearest share the testament").wait_for(timeout=120_000)
+    wait_plot(page, MAP, at_least=500, timeout=120)
+    wait_idle(page)
+    # the biggest trace (one per label): a point with room around it
+    trace = page.evaluate(f"""() => {{ const d = document.querySelector('{MAP}')._fullData;
+        let best = 0; d.forEach((t, i) => {{ if (t.x.length > d[best].x.length) best = i; }}); return best; }}""")
+    index = nearest_free_point(page, trace=trace)
+    x, y = point_position(page, index, trace=trace)
+    page.mouse.move(x, y)
+    time.sleep(0.3)
+    page.mouse.click(x, y)
+    page.locator("[data-testid=stHeading]").filter(has_text="kjv.csv.gz #").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)   # its nearest documents
+    traces = page.evaluate(f"() => document.querySelector('{MAP}')._fullData.map(t => t.name)")
+    assert traces[-2:] == ["nearest", "chosen"]
