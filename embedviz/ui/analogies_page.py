@@ -6,10 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from embedviz.core.errors import EmbedvizError, UnknownWordError
+from embedviz.core.params import Flag, OneOf, Whole
 from embedviz.figures.analogy import analogy_figure, describe, parallelogram
 from embedviz.space.analogy import MAX_EXPRESSION_LENGTH, is_known, replace_word, solve, split_words
 from embedviz.space.neighbours import doesnt_match
 from embedviz.ui.text import md_error, md_escape
+from embedviz.ui.url_state import check_link
 from embedviz.ui.word_panel import corpus_lines
 
 # Tried on the demo model: each gives the expected word first with 3CosAdd (examples whose words a
@@ -41,15 +43,17 @@ def examples(vectors) -> None:
 
 def expression_form() -> dict:
     """The expression and the method, number of answers and keep-inputs choices."""
-    expression = st.text_input("Expression", key=EXPRESSION, placeholder="king - man + woman",
+    check_link("analogies", {"analogy_method": OneOf(tuple(METHODS.values())), "analogy_k": Whole(1, 100),
+                             "analogy_keep_inputs": Flag()})
+    expression = st.text_input("Expression", key=EXPRESSION, bind="query-params", placeholder="king - man + woman",
                                max_chars=MAX_EXPRESSION_LENGTH)
     left, middle, right = st.columns(3)
-    method = left.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="analogy_method",
+    method = left.radio("Method", list(METHODS), format_func=METHODS.get, horizontal=True, key="analogy_method", bind="query-params",
                         help="3CosAdd: the words nearest by cosine to the sum of the unit vectors (gensim's "
                              "most_similar). 3CosMul: the product of the cosines with the positive words over "
                              "those with the negative words (Levy & Goldberg 2014; gensim's most_similar_cosmul).")
-    k = middle.number_input("Answers", min_value=1, max_value=100, value=10, key="analogy_k")
-    keep_inputs = right.toggle("Keep the input words", key="analogy_keep_inputs",
+    k = middle.number_input("Answers", min_value=1, max_value=100, value=10, key="analogy_k", bind="query-params")
+    keep_inputs = right.toggle("Keep the input words", key="analogy_keep_inputs", bind="query-params",
                                help="Usually the input words are left out of the answers: king is often "
                                     "nearer to king - man + woman than queen is.")
     return {"expression": expression, "method": method, "k": int(k), "keep_inputs": keep_inputs}

@@ -7,10 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from embedviz.core.errors import EmbedvizError
+from embedviz.core.params import OneOf, Whole
 from embedviz.figures.axes import axis_map_figure, axis_ranking_figure
 from embedviz.space.analogy import MAX_EXPRESSION_LENGTH, split_words
 from embedviz.space.axes import MAX_AXIS_WORDS, axis_map, axis_scores
 from embedviz.ui.text import md_error, md_escape
+from embedviz.ui.url_state import check_link
 
 KEEP = dict(persist_state="session")
 MODES = {"map": "Two axes: a map", "ranking": "One axis: a ranking"}
@@ -18,23 +20,25 @@ EXAMPLE_WORDS = "king, queen, servant, soldier, priest, shepherd, merchant, nurs
 
 
 def form(size: int) -> dict:
-    mode = st.radio("View", list(MODES), format_func=MODES.get, horizontal=True, key="axes_mode", **KEEP)
+    check_link("axes", {"axes_mode": OneOf(tuple(MODES.values())), "axes_which": OneOf(("top", "list")),
+                        "axes_top": Whole(10, max(10, size))})
+    mode = st.radio("View", list(MODES), format_func=MODES.get, horizontal=True, key="axes_mode", bind="query-params", **KEEP)
     left, right = st.columns(2)
-    x = left.text_input("x axis" if mode == "map" else "Axis", "woman - man", key="axes_x",
+    x = left.text_input("x axis" if mode == "map" else "Axis", "woman - man", key="axes_x", bind="query-params",
                         max_chars=MAX_EXPRESSION_LENGTH, **KEEP,
                         help="Any expression the Analogies page accepts, weights included: the direction is the "
                              "weighted sum of the words' unit vectors.")
     y = None
     if mode == "map":
-        y = right.text_input("y axis", "good - evil", key="axes_y", max_chars=MAX_EXPRESSION_LENGTH, **KEEP)
-    which = st.radio("Words", ["top", "list"], horizontal=True, key="axes_which", **KEEP,
+        y = right.text_input("y axis", "good - evil", key="axes_y", bind="query-params", max_chars=MAX_EXPRESSION_LENGTH, **KEEP)
+    which = st.radio("Words", ["top", "list"], horizontal=True, key="axes_which", bind="query-params", **KEEP,
                      format_func={"top": "the most frequent", "list": "a list I type"}.get)
     top, words = None, None
     if which == "top":
         top = int(st.number_input("How many", 10, max(10, size), min(5000 if mode == "map" else 10_000, size),
-                                  step=500, key="axes_top", **KEEP))
+                                  step=500, key="axes_top", bind="query-params", **KEEP))
     else:
-        words = split_words(st.text_area("Words (commas or spaces)", EXAMPLE_WORDS, key="axes_words",
+        words = split_words(st.text_area("Words (commas or spaces)", EXAMPLE_WORDS, key="axes_words", bind="query-params",
                                          max_chars=200_000, **KEEP,
                                          help=f"Up to {MAX_AXIS_WORDS:,} words, e.g. professions or names."))
     return {"mode": mode, "x": x, "y": y, "top": top, "words": words}

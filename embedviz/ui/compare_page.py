@@ -10,12 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from embedviz.core.errors import EmbedvizError
+from embedviz.core.params import OneOf, Whole
 from embedviz.figures.comparison import comparison_figure, shift_histogram
 from embedviz.space.comparison import RARE_COUNT, aligned_maps, aligned_neighbours
 from embedviz.ui.cache import store
 from embedviz.ui.explain_cache import start_comparison
 from embedviz.ui.sidebar import active_model
 from embedviz.ui.text import md_error, md_escape
+from embedviz.ui.url_state import check_link
 from embedviz.ui.word_panel import corpus_lines
 
 KEEP = dict(persist_state="session")
@@ -30,24 +32,27 @@ def choose_models() -> tuple[str, str]:
     if len(names) < 2:
         st.info("Comparing needs two models: train another one (Train) or import vectors (Models).")
         st.stop()
+    check_link("compare", {"compare_a": OneOf(tuple(names)), "compare_b": OneOf(tuple(names)),
+                           "compare_k": Whole(1, 100), "compare_top": Whole(100, 2_000_000),
+                           "compare_min_count": Whole(1, 10**9)})
     active = active_model()
     left, right = st.columns(2)
-    a = left.selectbox("Model A", names, index=names.index(active) if active in names else 0, key="compare_a")
+    a = left.selectbox("Model A", names, index=names.index(active) if active in names else 0, key="compare_a", bind="query-params")
     others = [n for n in names if n != a]
-    b = right.selectbox("Model B", others, key="compare_b",
+    b = right.selectbox("Model B", others, key="compare_b", bind="query-params",
                         help="B is rotated onto A, so shifts are measured in A's space.")
     return a, b
 
 
 def options() -> dict:
     c = st.columns(3)
-    k = c[0].number_input("Neighbours compared (k)", 1, 100, 10, key="compare_k", **KEEP,
+    k = c[0].number_input("Neighbours compared (k)", 1, 100, 10, key="compare_k", bind="query-params", **KEEP,
                           help="Each word's k nearest words in A and in B: the overlap is the share they agree on.")
     top = c[1].number_input("Most frequent shared words compared", 100, 2_000_000, 10_000, step=1000,
-                            key="compare_top", **KEEP,
+                            key="compare_top", bind="query-params", **KEEP,
                             help="Neighbours are sought in each whole vocabulary; comparing every shared word "
                                  "of two large models takes a minute or more.")
-    min_count = c[2].number_input("Minimum count in both", 1, 10**9, RARE_COUNT, key="compare_min_count", **KEEP,
+    min_count = c[2].number_input("Minimum count in both", 1, 10**9, RARE_COUNT, key="compare_min_count", bind="query-params", **KEEP,
                                   help=f"A word seen fewer than ~{RARE_COUNT} times has a vector that is mostly "
                                        "noise: it moves between any two trainings. Raise this to see real change.")
     return {"k": int(k), "top": int(top), "min_count": int(min_count)}
@@ -118,7 +123,7 @@ def chosen_word(result, clicked: str | None, va, vb) -> str | None:
     """The word to look at: one clicked in a table, else the one typed (resolved in both models)."""
     if clicked:
         st.session_state[WORD] = clicked
-    typed = st.text_input("Find a word", key=WORD, placeholder=result.words[0].word if result.words else "",
+    typed = st.text_input("Find a word", key=WORD, bind="query-params", placeholder=result.words[0].word if result.words else "",
                           help="Its place in both maps and its neighbours in A and in B.").strip()
     if not typed:
         return None

@@ -9,11 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from embedviz.core.errors import EmbedvizError
+from embedviz.core.params import OneOf, Whole
 from embedviz.figures.documents import document_rows, documents_figure
 from embedviz.text.specs import BUNDLED, CorpusSpec, bundled_spec
 from embedviz.ui.corpus_widgets import chosen_spec, corpus_columns
 from embedviz.ui.explain_cache import start_document_map
 from embedviz.ui.text import md_error, md_escape
+from embedviz.ui.url_state import check_link
 
 METHODS = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}
 WEIGHTINGS = {"sif": "SIF (smooth inverse frequency)", "mean": "plain mean"}
@@ -26,7 +28,11 @@ def choose_corpus() -> CorpusSpec:
     chosen = chosen_spec()
     if chosen and chosen.get("source") not in options:
         options["chosen"] = f"{chosen.get('title') or 'your corpus'} (chosen on Corpus)"
-    source = st.selectbox("Corpus", list(options), format_func=options.get, key="documents_corpus")
+    check_link("documents", {"documents_corpus": OneOf(tuple(options.values())),
+                             "documents_weighting": OneOf(tuple(WEIGHTINGS.values())),
+                             "documents_method": OneOf(tuple(METHODS.values())), "documents_dims": OneOf(("2D", "3D")),
+                             "documents_limit": Whole(100, 200_000)})
+    source = st.selectbox("Corpus", list(options), format_func=options.get, key="documents_corpus", bind="query-params")
     return CorpusSpec.from_dict(chosen) if source == "chosen" else bundled_spec(source.removeprefix("bundled:"))
 
 
@@ -39,14 +45,14 @@ def map_form(spec: CorpusSpec) -> dict:
     preferred = [c for c in spec.label_columns if c in columns]
     c = st.columns([1.3, 1.3, 1, 0.8, 1])
     label = c[0].selectbox("Colour by", [None] + columns, index=1 + columns.index(preferred[0]) if preferred else 0,
-                           format_func=lambda v: "(nothing)" if v is None else v, key="documents_label")
-    weighting = c[1].selectbox("Document vector", list(WEIGHTINGS), format_func=WEIGHTINGS.get, key="documents_weighting",
+                           format_func=lambda v: "(nothing)" if v is None else v, key="documents_label", bind="query-params")
+    weighting = c[1].selectbox("Document vector", list(WEIGHTINGS), format_func=WEIGHTINGS.get, key="documents_weighting", bind="query-params",
                                help="SIF: each word weighted a/(a + p(w)) and the direction all documents share "
                                     "removed (Arora et al. 2017); it keeps labels together better than the plain "
                                     "mean on both bundled corpora.")
-    method = c[2].selectbox("Method", list(METHODS), format_func=METHODS.get, key="documents_method")
-    dims = c[3].radio("Dimensions", [2, 3], format_func=lambda d: f"{d}D", horizontal=True, key="documents_dims")
-    limit = c[4].number_input("Documents (spread evenly)", 100, 200_000, 5000, step=1000, key="documents_limit",
+    method = c[2].selectbox("Method", list(METHODS), format_func=METHODS.get, key="documents_method", bind="query-params")
+    dims = c[3].radio("Dimensions", [2, 3], format_func=lambda d: f"{d}D", horizontal=True, key="documents_dims", bind="query-params")
+    limit = c[4].number_input("Documents (spread evenly)", 100, 200_000, 5000, step=1000, key="documents_limit", bind="query-params",
                               help="The map keeps this many documents, taken at even steps through the corpus.")
     return {"label": label, "weighting": weighting, "method": method, "dims": int(dims), "limit": int(limit)}
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from embedviz.core.errors import EmbedvizError
+from embedviz.core.params import Whole
 from embedviz.figures.evolution import FRAME_WORDS, evolution_figure, shift_by_epoch_figure
 from embedviz.figures.training import loss_figure
 from embedviz.ui.cache import store
 from embedviz.ui.explain_cache import evolution_of
 from embedviz.ui.sidebar import select_model
 from embedviz.ui.text import md_error, md_escape
+from embedviz.ui.url_state import check_link
 from embedviz.vectors.snapshots import SNAPSHOTS_FILE
 
 
@@ -35,11 +37,12 @@ def snapshots_or_stop(name: str):
 
 
 def follow(found) -> tuple[str | None, int]:
+    check_link("evolution", {"evolution_k": Whole(1, 30)})
     left, right = st.columns([3, 1])
-    typed = left.text_input("Follow a word", key="evolution_word", placeholder=found.words[0],
+    typed = left.text_input("Follow a word", key="evolution_word", bind="query-params", placeholder=found.words[0],
                             help=f"One of the {len(found.words):,} most frequent words, whose vectors were kept "
                                  "after every epoch.").strip()
-    k = right.number_input("Neighbours", 1, 30, 5, key="evolution_k")
+    k = right.number_input("Neighbours", 1, 30, 5, key="evolution_k", bind="query-params")
     if not typed:
         return None, int(k)
     candidates = [typed, typed.lower()]

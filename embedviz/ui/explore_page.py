@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from embedviz.core.errors import EmbedvizError
+from embedviz.core.params import Flag, Number, OneOf, Whole
 from embedviz.figures.maps import (cluster_colouring, frequency_colouring, metadata_colouring, neighbours_on_map,
                                    selected_rows, selection_table)
 from embedviz.space.analogy import MAX_EXPRESSION_LENGTH
@@ -17,6 +18,7 @@ from embedviz.space.neighbours import neighbours
 from embedviz.text.stopwords import is_stop_word
 from embedviz.ui.cache import clusters, start_clusters, start_projection
 from embedviz.ui.text import md_error, md_escape
+from embedviz.ui.url_state import check_link
 
 METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 #: Session keys: the words projected on their own, and a word clicked on the map (to search).
@@ -29,30 +31,36 @@ TRUST_HELP = ("Trustworthiness (0 to 1) asks whether each word's nearest neighbo
 def projection_form(size: int) -> dict:
     """The projection's parameters, applied only when "Project" is pressed: a dict with ``method``,
     ``dims``, ``top`` (None: every word), ``count`` and ``params`` (the engine's keyword arguments)."""
+    check_link("explore", {
+        "explore_method": OneOf(tuple(METHODS.values())), "explore_dims": OneOf(("2D", "3D")),
+        "explore_top": Whole(3, size), "explore_all": Flag(), "explore_seed": Whole(0, 2**32 - 1),
+        "explore_fixed_seed": Flag(), "explore_perplexity": Number(1, 500), "explore_n_neighbors": Whole(2, 500),
+        "explore_min_dist": Number(0, 1), "explore_clusters": Whole(2, 60), "explore_stop_words": Flag(),
+        "explore_labels": Whole(0, 300), "explore_k": Whole(1, 50)})
     if st.session_state.get("explore_top", 0) > size:  # another model was chosen in the sidebar
         st.session_state["explore_top"] = size
     with st.form("explore_projection", border=True):
         cols = st.columns([1.2, 1, 1.4, 1])
-        method = cols[0].selectbox("Method", list(METHODS), format_func=METHODS.get, key="explore_method")
-        dims = cols[1].radio("Dimensions", [2, 3], format_func=lambda d: f"{d}D", horizontal=True, key="explore_dims")
+        method = cols[0].selectbox("Method", list(METHODS), format_func=METHODS.get, key="explore_method", bind="query-params")
+        dims = cols[1].radio("Dimensions", [2, 3], format_func=lambda d: f"{d}D", horizontal=True, key="explore_dims", bind="query-params")
         top = cols[2].number_input("Words (most frequent first)", min_value=3, max_value=size, value=min(5000, size),
-                                   step=1000, key="explore_top",
+                                   step=1000, key="explore_top", bind="query-params",
                                    help=f"Up to the whole vocabulary ({size:,} words). Never sampled.")
-        every = cols[2].checkbox(f"All {size:,} words", key="explore_all")
-        seed = cols[3].number_input("Seed", min_value=0, max_value=2**32 - 1, value=0, key="explore_seed")
-        fixed = cols[3].checkbox("Fixed seed for UMAP", key="explore_fixed_seed",
+        every = cols[2].checkbox(f"All {size:,} words", key="explore_all", bind="query-params")
+        seed = cols[3].number_input("Seed", min_value=0, max_value=2**32 - 1, value=0, key="explore_seed", bind="query-params")
+        fixed = cols[3].checkbox("Fixed seed for UMAP", key="explore_fixed_seed", bind="query-params",
                                  help="Reproducible, but UMAP then runs on one core (about twice as slow on "
                                       "two). Unchecked: UMAP on every core, a new picture each time it is computed "
                                       "(the first is cached). PCA and t-SNE always use the seed.")
         cols = st.columns([1.2, 1, 1.4, 1])
         perplexity = cols[0].number_input("t-SNE perplexity", min_value=1.0, max_value=500.0, value=30.0, step=5.0,
-                                          key="explore_perplexity",
+                                          key="explore_perplexity", bind="query-params",
                                           help="Roughly how many neighbours each word keeps (t-SNE only); "
                                                "must be below a third of the number of words.")
         n_neighbors = cols[1].number_input("UMAP neighbours", min_value=2, max_value=500, value=15,
-                                           key="explore_n_neighbors",
+                                           key="explore_n_neighbors", bind="query-params",
                                            help="Local (small) versus global (large) structure; UMAP only.")
-        min_dist = cols[2].slider("UMAP min. distance", 0.0, 1.0, 0.1, 0.05, key="explore_min_dist",
+        min_dist = cols[2].slider("UMAP min. distance", 0.0, 1.0, 0.1, 0.05, key="explore_min_dist", bind="query-params",
                                   help="How tightly UMAP packs neighbours (UMAP only).")
         cols[3].form_submit_button("Project", type="primary", width="stretch")
     params = {"seed": int(seed)}
@@ -135,16 +143,16 @@ def colouring(name: str, vectors, meta: dict, n: int, seed: int, words=None):
     """Colour by k-means cluster (original space), frequency or a metadata column; and the labels."""
     extra = {} if words else metadata_columns(meta, len(vectors))
     options = ["cluster", "frequency"] + [f"meta:{column}" for column in extra]
-    colour = st.radio("Colour by", options, key="explore_colour",
+    colour = st.radio("Colour by", options, key="explore_colour", bind="query-params",
                       format_func=lambda o: {"cluster": "Cluster (k-means)", "frequency": "Frequency"}.get(
                           o, md_escape(o.removeprefix("meta:"))))
     if colour == "cluster":
         most = min(60, n)
         if st.session_state.get("explore_clusters", 0) > most:  # fewer words than before
             st.session_state["explore_clusters"] = most
-        k = st.number_input("Clusters", min_value=2, max_value=most, value=min(12, most), key="explore_clusters",
+        k = st.number_input("Clusters", min_value=2, max_value=most, value=min(12, most), key="explore_clusters", bind="query-params",
                             help="k-means on the original vectors of the words on the map (seeded).")
-    stop = st.toggle("Stop words in names and labels", key="explore_stop_words",
+    stop = st.toggle("Stop words in names and labels", key="explore_stop_words", bind="query-params",
                      help="Function words (the, and, unto...) occur beside everything and name nothing; "
                           "they are left out of cluster names and map labels unless this is on.")
     order = None
@@ -159,7 +167,7 @@ def colouring(name: str, vectors, meta: dict, n: int, seed: int, words=None):
         chosen = metadata_colouring(extra[column][:n], column)
     if order is None and not stop:
         order = [i for i, w in enumerate(vectors.words[:n]) if not is_stop_word(w)]
-    labels = st.slider("Labels", 0, 300, 40, 10, key="explore_labels",
+    labels = st.slider("Labels", 0, 300, 40, 10, key="explore_labels", bind="query-params",
                        help="With clusters, each cluster's naming words first, then the most frequent words; "
                             "a label that would cover another is left out.")
     return chosen, int(labels), order
@@ -170,9 +178,9 @@ def search(vectors, shown) -> tuple[str | None, list]:
     n = len(shown.words)
     if CLICKED in st.session_state:  # a point clicked on the map: searched as if typed
         st.session_state["explore_word"] = st.session_state.pop(CLICKED)
-    query = st.text_input("Find a word", key="explore_word", placeholder="e.g. king",
+    query = st.text_input("Find a word", key="explore_word", bind="query-params", placeholder="e.g. king",
                           max_chars=MAX_EXPRESSION_LENGTH).strip()
-    k_near = st.number_input("Neighbours", min_value=1, max_value=50, value=10, key="explore_k")
+    k_near = st.number_input("Neighbours", min_value=1, max_value=50, value=10, key="explore_k", bind="query-params")
     if not query:
         return None, []
     try:

@@ -7,6 +7,7 @@ import streamlit as st
 from embedviz.vectors.store import model_kind
 from embedviz.ui.cache import store
 from embedviz.ui.text import md_escape
+from embedviz.ui.url_state import publish_model, restore_model
 
 ACTIVE = "active_model"
 #: The last active model that is a word-vector model (not a classifier's embedding).
@@ -60,6 +61,10 @@ def model_sidebar(first_run: bool = False) -> str | None:
             st.session_state[ACTIVE] = None
             return None
         pending = st.session_state.pop(PENDING, None)
+        if ACTIVE not in st.session_state:   # a new session: a link may name its model
+            pending = restore_model(names) or pending
+            if pending:
+                st.session_state[ACTIVE] = pending
         if pending in names:
             st.session_state[WIDGET] = pending
         current = st.session_state.get(ACTIVE)
@@ -76,6 +81,7 @@ def model_sidebar(first_run: bool = False) -> str | None:
                 st.session_state[WIDGET] = current
             name = st.selectbox("Model", names, key=WIDGET, format_func=_labeller())
         st.session_state[ACTIVE] = name
+        publish_model(name)
         meta = store().meta(name)
         if model_kind(meta) == "word vectors":
             st.session_state[WORD_MODEL] = name
