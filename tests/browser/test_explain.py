@@ -38,8 +38,9 @@ def page(browser, server):
     page.on("pageerror", lambda exc: errors.append(str(exc)) if "ResizeObserver" not in str(exc) else None)
     yield page
     assert not errors, errors
-    assert page.locator("[data-testid=stException]").count() == 0
-    page.close()
+    if not page.is_closed():   # a test may close it to open a link in a fresh tab
+        assert page.locator("[data-testid=stException]").count() == 0
+        page.close()
 
 
 def open_small_map(page, server, words: int = 400):
@@ -118,3 +119,34 @@ def test_a_map_of_documents_and_a_clicked_document(page, server):
     page.locator("[data-testid=stDataFrame]").first.wait_for(timeout=30_000)   # its nearest documents
     traces = page.evaluate(f"() => document.querySelector('{MAP}')._fullData.map(t => t.name)")
     assert traces[-2:] == ["nearest", "chosen"]
+
+
+def test_a_copied_link_opens_the_same_view_in_another_browser(page, server, browser):
+    goto(page, server, "analogies")
+    field = text_input(page, "Expression")
+    field.fill("father - son + daughter")
+    field.press("Enter")
+    wait_idle(page)
+    page.get_by_text("3CosMul").first.click()
+    wait_idle(page)
+    deadline = time.monotonic() + 20
+    while "analogy_method" not in page.url and time.monotonic() < deadline:
+        time.sleep(0.2)
+    link = page.url
+    assert "model=demo" in link and "analogy_expression=" in link and "analogy_method=3CosMul" in link
+    page.reload()
+    wait_idle(page)
+    assert text_input(page, "Expression").input_value() == "father - son + daughter"
+    # as another browser: no cookies from the first, a new tab (so a new Streamlit session)
+    page.close()
+    browser.clear_cookies()
+    fresh = browser.new_page()
+    try:
+        fresh.goto(link, wait_until="domcontentloaded", timeout=120_000)
+        text_input(fresh, "Expression").wait_for(timeout=120_000)
+        wait_idle(fresh)
+        assert text_input(fresh, "Expression").input_value() == "father - son + daughter"
+        checked = fresh.locator("[data-testid=stRadio] label:has(input:checked)").first.inner_text()
+        assert "3CosMul" in checked
+    finally:
+        fresh.close()
