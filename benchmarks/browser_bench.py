@@ -339,6 +339,15 @@ def take_screenshots(playwright, work: Path) -> list[str]:
         wait_plot(page, MAP, timeout=120)
         scroll_to(page, page.locator("[data-testid=stMetric]"))
         taken.append(shoot(page, "explore"))
+        # the word's panel below the map: why is king close to queen (the corpus behind them)
+        box = page.get_by_role("combobox", name="Why is it close to...", exact=True)
+        box.scroll_into_view_if_needed()
+        box.click()
+        page.get_by_role("option", name="queen", exact=True).click(timeout=60_000)
+        page.get_by_text("Contexts king and queen share").wait_for(timeout=120_000)
+        wait_idle(page)
+        scroll_to(page, page.get_by_role("heading", name="king", exact=True))
+        taken.append(shoot(page, "explore-corpus"))
 
         # Analogies: king - man + woman on the demo model.
         navigate(page, "Analogies", "analogies")
@@ -376,6 +385,14 @@ def take_screenshots(playwright, work: Path) -> list[str]:
         page.get_by_text("Neighbours of love").wait_for(timeout=60_000)
         wait_idle(page)
         taken.append(shoot(page, "compare"))
+
+        # Documents: the KJV's verses in the demo's space, coloured by testament, one clicked.
+        navigate(page, "Documents", "documents")
+        select_model(page, "demo")
+        page.get_by_text("Nearest share the testament").wait_for(timeout=300_000)
+        wait_plot(page, MAP, at_least=1000, timeout=120)
+        wait_idle(page)
+        taken.append(shoot(page, "documents"))
 
         # Evolution: the snapshots of that training, "lord" followed through its epochs.
         navigate(page, "Evolution", "evolution")

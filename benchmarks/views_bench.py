@@ -26,6 +26,7 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from embedviz.training.sgns import SGNSParameters, train_sgns  # noqa: E402
 from embedviz.vectors.vectors import Vectors  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "views.json"
-PARTS = ("compare", "snapshots", "axis")
+PARTS = ("compare", "snapshots", "axis", "concordance", "documents")
 CORPORA = {"shakespeare": ROOT / "data" / "shakespeare.csv.gz", "kjv": ROOT / "data" / "kjv.csv.gz"}
 
 
@@ -148,13 +149,75 @@ def bench_axis() -> dict:
                             "note": "the cosines alone; gensim most_similar(topn=None)"}}
 
 
+def bench_concordance() -> dict:
+    from embedviz.space.concordance import concordance_index
+    from embedviz.space.neighbours import neighbours
+    from embedviz.vectors.store import Store
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(folder)
+        store.ensure_demo()
+        start = time.perf_counter()
+        index = concordance_index(store, "demo")
+        built = time.perf_counter() - start
+        start = time.perf_counter()
+        index = concordance_index(store, "demo")
+        loaded = time.perf_counter() - start
+        vectors = store.load("demo")
+        words = [vectors.words[i] for i in np.linspace(0, len(vectors) - 1, 200).astype(int)]
+        lines, shared = [], []
+        for word in words:
+            near = neighbours(vectors, word, 1)[0].word
+            t0 = time.perf_counter()
+            index.lines(word, 20)
+            t1 = time.perf_counter()
+            index.shared(word, near, 20)
+            lines.append(t1 - t0)
+            shared.append(time.perf_counter() - t1)
+        t0 = time.perf_counter()
+        index.shared("the", "and", 20)      # the two most frequent words: the slowest case
+        worst = time.perf_counter() - t0
+    out = {"tokens": int(len(index.tokens)), "build_seconds": round(built, 2), "load_seconds": round(loaded, 3),
+           "lines_ms_median": round(statistics.median(lines) * 1000, 2), "lines_ms_max": round(max(lines) * 1000, 2),
+           "shared_ms_median": round(statistics.median(shared) * 1000, 2),
+           "shared_ms_max": round(max(shared) * 1000, 2), "shared_the_and_ms": round(worst * 1000, 1)}
+    print(f"concordance: {out}", flush=True)
+    return out
+
+
+def bench_documents() -> dict:
+    from embedviz.space.documents import document_vectors
+    from embedviz.text.specs import BUNDLED
+    from embedviz.vectors.store import Store
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(folder)
+        store.ensure_demo()
+        vectors = store.load("demo")
+    out = {}
+    for key in ("kjv", "shakespeare"):
+        corpus = Corpus(BUNDLED[key].paths, label_columns=BUNDLED[key].label_columns)
+        for weighting in ("mean", "sif"):
+            start = time.perf_counter()
+            docs = document_vectors(vectors, corpus, weighting)
+            seconds = time.perf_counter() - start
+            for column in corpus.label_columns:
+                agreement, chance = docs.label_agreement(column)
+                out[f"{key} {column} {weighting}"] = {"documents": len(docs), "agreement": round(agreement, 3),
+                                                       "chance": round(chance, 3), "ratio": round(agreement / chance, 2),
+                                                       "vectors_seconds": round(seconds, 2)}
+                print(f"documents {key} {column} {weighting}: {agreement:.3f} vs chance {chance:.3f}", flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS))
     args = parser.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     for part in args.only:
-        results[part] = {"compare": bench_compare, "snapshots": bench_snapshots, "axis": bench_axis}[part]()
+        results[part] = {"compare": bench_compare, "snapshots": bench_snapshots, "axis": bench_axis,
+                         "concordance": bench_concordance, "documents": bench_documents}[part]()
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

@@ -225,7 +225,8 @@ def navigate(page, title: str, path: str, timeout: float = 120.0) -> None:
     model chosen in the sidebar, the corpus chosen) are kept."""
     link = page.locator(f'[data-testid=stSidebarNav] a[href$="/{path}"]').filter(has_text=title)
     link.first.click(timeout=timeout * 1000)
-    page.wait_for_url(re.compile(rf"/{re.escape(path)}/?$"), timeout=timeout * 1000)
+    # the page's address, with or without its query string (the view's link: model, settings)
+    page.wait_for_url(re.compile(rf"/{re.escape(path)}/?(\?.*)?$"), timeout=timeout * 1000)
     time.sleep(0.3)
     wait_idle(page, timeout)
 

@@ -218,7 +218,7 @@ async def _navigate(page, title: str, path: str, clock: _Clock) -> None:
     """Click the page's link in the sidebar: the same Streamlit session, as a user moves around."""
     link = page.locator(f'[data-testid=stSidebarNav] a[href$="/{path}"]').filter(has_text=title)
     await link.first.click(timeout=clock.left() * 1000)
-    await page.wait_for_url(re.compile(rf"/{re.escape(path)}/?$"), timeout=clock.left() * 1000)
+    await page.wait_for_url(re.compile(rf"/{re.escape(path)}/?(\?.*)?$"), timeout=clock.left() * 1000)
 
 
 async def _wait_plot(page, at_least: int, clock: _Clock) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from embedviz.core.errors import CorpusError
-from embedviz.core.limits import LimitedReader, bounded_lines
+from embedviz.core.limits import RATIO_FROM_BYTES, LimitedReader, bounded_lines, compressed_position
 from embedviz.core.settings import setting
 
 TEXT_SUFFIXES = (".txt", ".text", ".md", "")
@@ -120,10 +120,11 @@ def _open_text(path: Path, gz: bool, encoding: str, raw=None, name: str | None =
     name = name or path.name
     if raw is None:
         raw = gzip.open(path, "rb") if gz else open(path, "rb")
-    if gz or isinstance(raw, zipfile.ZipExtFile):
-        raw = io.BufferedReader(LimitedReader(raw, name, CorpusError, "text"), buffer_size=1 << 16)
-    else:
-        raw = io.BufferedReader(raw, buffer_size=1 << 16) if not isinstance(raw, io.BufferedReader) else raw
+    # Every stream through the one limited reader: its size, its expansion (a gzip's, measured as
+    # it is read; a zip member's is checked from the archive's directory before), its read time.
+    raw = io.BufferedReader(LimitedReader(raw, name, CorpusError, "text",
+                                          compressed=compressed_position(raw) if gz else None),
+                            buffer_size=1 << 16)
     try:
         _check_not_binary(name, raw.peek(8192)[:8192])
     except (EOFError, gzip.BadGzipFile, OSError) as exc:
@@ -179,6 +180,10 @@ def _zip_documents(path: Path, encoding: str) -> Iterator[Document]:
     if not zipfile.is_zipfile(path):
         raise CorpusError(f"{path.name} is not a valid zip archive")
     with zipfile.ZipFile(path) as archive:
+        most = setting("EMBEDVIZ_MAX_ARCHIVE_MEMBERS")
+        if len(archive.infolist()) > most:
+            raise CorpusError(f"{path.name} holds {len(archive.infolist()):,} files, more than the limit of "
+                              f"{most:,} (EMBEDVIZ_MAX_ARCHIVE_MEMBERS)")
         members = [m for m in archive.infolist() if _is_text_member(path, m)]
         if not members:
             raise CorpusError(f"{path.name} holds no text files (.txt, .text or .md)")
@@ -187,6 +192,12 @@ def _zip_documents(path: Path, encoding: str) -> Iterator[Document]:
         if total > limit_mb * 1024 * 1024:
             raise CorpusError(f"{path.name} expands to {total / 2**20:.0f} MB of text, more than the "
                               f"limit of {limit_mb} MB (EMBEDVIZ_MAX_UNCOMPRESSED_MB)")
+        ratio = setting("EMBEDVIZ_MAX_EXPANSION")
+        for member in members:
+            if member.file_size > RATIO_FROM_BYTES and member.file_size > ratio * max(member.compress_size, 1):
+                raise CorpusError(f"{path.name}: {member.filename!r} expands {member.file_size / max(member.compress_size, 1):,.0f} "
+                                  f"times ({member.compress_size / 2**20:.1f} MB to {member.file_size / 2**20:,.0f} MB): "
+                                  f"no text does (a compression bomb?); refused unread (EMBEDVIZ_MAX_EXPANSION)")
         for member in sorted(members, key=lambda m: m.filename):
             try:
                 raw = archive.open(member)

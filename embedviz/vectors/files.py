@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 from embedviz.core.errors import VectorsFormatError
-from embedviz.core.limits import LimitedReader, bounded_lines
+from embedviz.core.limits import LimitedReader, bounded_lines, compressed_position
 
 PROJECTOR_VECTORS = "vectors.tsv"
 PROJECTOR_METADATA = "metadata.tsv"
@@ -78,9 +78,10 @@ def detect_format(path) -> str:
     first, newline, body = head.partition(b"\n")
     header = _is_header(first) and bool(newline)
     if header and _looks_binary(body):
-        if suffix == ".vec":
+        if suffix in (".vec", ".txt"):
             raise VectorsFormatError(
-                f"{path.name} holds binary vectors, but .vec files are text; rename it to .bin")
+                f"{path.name} holds control bytes (NUL, escape...) after its header: text vectors have none; "
+                "a word2vec binary file should end in .bin")
         return "word2vec-binary"
     if _looks_binary(head):
         raise VectorsFormatError(
@@ -93,7 +94,9 @@ def detect_format(path) -> str:
 def _is_header(line: bytes | str) -> bool:
     """Whether ``line`` is exactly two whole numbers (ASCII digits), as a word2vec header."""
     parts = line.split()
-    return len(parts) == 2 and all(p.isascii() and p.isdigit() for p in parts)
+    # a sign counts: "2 -3" is a header announcing -3 dimensions (refused as such), not a word "2"
+    return len(parts) == 2 and all(p.isascii() and p.lstrip("-+" if isinstance(p, str) else b"-+").isdigit()
+                                   for p in parts)
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -133,9 +136,11 @@ def _open_for_reading(path: Path) -> io.BufferedReader:
     with open(path, "rb") as f:
         compressed = f.read(2) == b"\x1f\x8b"
     if not compressed:
-        return open(path, "rb")
-    return io.BufferedReader(LimitedReader(gzip.open(path, "rb"), path.name, VectorsFormatError),
-                             buffer_size=_READ_BYTES)
+        return io.BufferedReader(LimitedReader(open(path, "rb"), path.name, VectorsFormatError),
+                                 buffer_size=_READ_BYTES)
+    stream = gzip.open(path, "rb")
+    return io.BufferedReader(LimitedReader(stream, path.name, VectorsFormatError,
+                                           compressed=compressed_position(stream)), buffer_size=_READ_BYTES)
 
 
 def _refuse_serialised(name: str, head: bytes, words: bool = False) -> None:

@@ -33,6 +33,9 @@ def _parse_header(text: str, name: str, max_words, max_dim) -> tuple[int, int]:
             f"{name} line 1: expected a header 'count dim' (two whole numbers), found "
             f"{_excerpt(text)}; for a file without a header choose the format 'glove'")
     count, dim = (int(p) for p in text.split())
+    if count < 0 or dim < 0:
+        raise VectorsFormatError(f"{name} line 1: the header announces {count} words and {dim} dimensions; "
+                                 "neither can be negative")
     if count == 0:
         raise VectorsFormatError(f"{name} is empty: its header announces 0 words")
     if dim == 0:
@@ -51,6 +54,11 @@ def _excerpt(text: str, length: int = 40) -> str:
     return repr(text if len(text) <= length else text[:length] + "...")
 
 
+#: Characters no word may hold: C0 and C1 controls, DEL, zero-width and joiner characters, the
+#: bidirectional embeddings, overrides and isolates, the byte-order mark.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
 class _Vocabulary:
     """The words read so far; refuses empty and duplicate words and more than ``max_words``.
 
@@ -65,6 +73,13 @@ class _Vocabulary:
     def add(self, word: str, position: int) -> None:
         if not word:
             raise VectorsFormatError(f"{self.name} {self.unit} {position}: the word is empty")
+        hidden = _HIDDEN.search(word)
+        if hidden is not None:
+            # a control character (a newline, an escape sequence) or an invisible one (a bidi
+            # override, a zero-width space) would make a word print as another, or break a line
+            raise VectorsFormatError(
+                f"{self.name} {self.unit} {position}: the word holds the control or invisible character "
+                f"U+{ord(hidden.group()):04X}; no word may")
         first = self.where.setdefault(word, position)
         if first != position:
             raise VectorsFormatError(

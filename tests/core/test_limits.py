@@ -41,3 +41,27 @@ def test_a_file_without_newlines_is_never_held_whole():
     with pytest.raises(TooLong):
         list(bounded_lines(Counting("x" * 1_000_000), 100, TooLong))
     assert Counting.most <= 102
+
+
+def test_a_stream_expanding_past_the_ratio_is_refused_after_a_few_megabytes(tmp_path):
+    import gzip
+
+    from embedviz.core.errors import EmbedvizError
+    from embedviz.core.limits import RATIO_FROM_BYTES, LimitedReader, compressed_position
+
+    path = tmp_path / "zeros.gz"
+    path.write_bytes(gzip.compress(b"0" * 40_000_000))
+    stream = gzip.open(path, "rb")
+    reader = LimitedReader(stream, "zeros.gz", EmbedvizError, compressed=compressed_position(stream))
+    with pytest.raises(EmbedvizError, match="zeros.gz expands more than 50 times"):
+        while reader.read(1 << 16):
+            pass
+    assert RATIO_FROM_BYTES < reader.seen < RATIO_FROM_BYTES + (1 << 17)   # stopped at once
+    # text at its usual ratio passes
+    text = tmp_path / "text.gz"
+    text.write_bytes(gzip.compress(" ".join(f"word{i % 5000} and more" for i in range(600_000)).encode()))
+    stream = gzip.open(text, "rb")
+    reader = LimitedReader(stream, "text.gz", EmbedvizError, compressed=compressed_position(stream))
+    while reader.read(1 << 16):
+        pass
+    assert reader.seen > RATIO_FROM_BYTES

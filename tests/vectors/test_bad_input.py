@@ -185,6 +185,19 @@ CORPORA = [
      "notes.jsonl line 2: not a JSON object (each line of a .jsonl file must be one)"),
     ("unsupported-kind", "notes.docx", b"PK\x03\x04", {}, {},
      "notes.docx: unsupported corpus file type '.docx'"),
+    # kinds added with the bomb limits (issue 14)
+    ("nested-zip", "nested.zip", zip_bytes([("inner.zip", zip_bytes([("a.txt", TEXT)]))]), {}, {},
+     "nested.zip holds no text files (.txt, .text or .md)"),
+    ("zip-bomb-by-expansion", "ratio.zip", zip_bytes([("zeros.txt", b"0" * 6_000_000)]), {}, {},
+     "no text does (a compression bomb?); refused unread (EMBEDVIZ_MAX_EXPANSION)"),
+    ("gzip-bomb-by-expansion", "ratio.txt.gz", gzip.compress(b"0" * 8_000_000), {}, {},
+     "ratio.txt.gz expands more than 50 times: no text does (a compression bomb?); refused after 4 MB"),
+    ("too-many-archive-members", "many.zip", zip_bytes([(f"{i}.txt", TEXT) for i in range(30)]), {},
+     {"EMBEDVIZ_MAX_ARCHIVE_MEMBERS": "20"}, "many.zip holds 30 files, more than the limit of 20"),
+    ("a-read-past-its-time-budget", "slow.txt", TEXT * 50, {}, {"EMBEDVIZ_MAX_READ_SECONDS": "-1"},
+     "reading slow.txt took more than -1 s; stopped (EMBEDVIZ_MAX_READ_SECONDS)"),
+    ("member-name-hiding-its-type", "report.zip", zip_bytes([("report\u202etxt.exe", TEXT)]), {}, {},
+     "report.zip holds no text files (.txt, .text or .md)"),
 ]
 
 
@@ -362,6 +375,23 @@ VECTORS = [
      "cannot read cut.txt.gz"),
     ("not-a-number", "words.txt", "king 1 2\nqueen three 4\n", None, {},
      "words.txt line 2: value 1 ('three') is not a number"),
+    # kinds added with the bomb limits (issue 14)
+    ("zero-dimensions", "zero.txt", "2 0\nking\nqueen\n", None, {}, "zero.txt line 1: the header announces 0 dimensions"),
+    ("negative-dimensions", "neg.txt", "2 -3\nking 1 2 3\nqueen 1 2 3\n", None, {},
+     "neg.txt line 1: the header announces 2 words and -3 dimensions; neither can be negative"),
+    ("negative-words", "neg.txt", "-2 3\nking 1 2 3\nqueen 1 2 3\n", None, {},
+     "the header announces -2 words and 3 dimensions; neither can be negative"),
+    ("nul-in-a-word", "nul.txt", "2 2\nki\x00ng 1 2\nqueen 3 4\n", None, {},
+     "nul.txt holds control bytes (NUL, escape...) after its header: text vectors have none"),
+    ("escape-sequence-in-a-word", "esc.vec", "2 2\nki\x1b[31mng 1 2\nqueen 3 4\n", None, {},
+     "esc.vec holds control bytes (NUL, escape...) after its header"),
+    ("newline-in-a-binary-word", "newline.bin", b"2 2\nki\nng " + np.float32([1, 2]).tobytes() + b"queen "
+     + np.float32([3, 4]).tobytes(), None, {}, "newline.bin word 1: the word holds the control or invisible "
+     "character U+000A; no word may"),
+    ("bidi-override-in-a-word", "rtl.txt", "2 2\nking\u202e 1 2\nqueen 3 4\n", None, {},
+     "rtl.txt line 2: the word holds the control or invisible character U+202E"),
+    ("zero-width-space-in-a-word", "zw.txt", "king\u200b 1 2\nqueen 3 4\n", None, {},
+     "zw.txt line 1: the word holds the control or invisible character U+200B"),
 ]
 
 
