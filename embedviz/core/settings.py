@@ -17,7 +17,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "EMBEDVIZ_HOME": (str(DATA_DIR / "store"), "folder of the model store"),
     "EMBEDVIZ_MAX_UPLOAD_MB": (200, "largest corpus or vectors file accepted, in MB"),
     "EMBEDVIZ_MAX_UNCOMPRESSED_MB": (2000, "most a .gz or .zip (corpus or vectors file) may expand to, in MB"),
-    "EMBEDVIZ_MAX_EXPANSION": (50, "most times a .gz or .zip member may expand (text: 3 to 4): beyond, a bomb"),
+    "EMBEDVIZ_MAX_EXPANSION": (50, "most times a .gz or .zip member may expand (text deflates 3 to 4 times): beyond, a bomb, "
+                               "refused at once"),
     "EMBEDVIZ_MAX_READ_SECONDS": (900, "longest a corpus or vectors file may take to read, in seconds"),
     "EMBEDVIZ_MAX_ARCHIVE_MEMBERS": (10_000, "most files a .zip corpus may hold"),
     "EMBEDVIZ_MAX_LINE_CHARS": (1_000_000, "longest line read at once: longer plain-text lines are read in "

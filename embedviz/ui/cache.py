@@ -114,10 +114,8 @@ class ProjectionJob:
         from embedviz.space import projection as engine  # looked up at run time (tests replace it)
 
         vectors, cache_dir, method, dims, top, params = self._arguments
+        self._umap = method == "umap"
         try:
-            if method == "umap":
-                self.message = "waiting for UMAP's code to be compiled (once per server start)"
-                warm_up_umap().wait()
             result = engine.project(vectors, method=method, dims=dims, top=top, cache_dir=cache_dir,
                                     progress=self._progress, trust=False, **params)
             self._release()  # the heavy part is over: the trustworthiness is a few seconds
@@ -141,6 +139,12 @@ class ProjectionJob:
     def _progress(self, fraction: float, message: str) -> None:
         # The engine reports the start of the work (a fraction below 1) only when the result is not
         # in its disk cache: that is when a heavy job takes one of the slots, waiting if need be.
+        if fraction < 0.8 and not self.coords.is_set() and getattr(self, "_umap", False):
+            # only a UMAP that is really fitted waits for the compilation: one read from the disk
+            # cache (the demo's Home map) never reaches here, so it is drawn at once
+            self._umap = False
+            self.message = "waiting for UMAP's code to be compiled (once per server start)"
+            warm_up_umap().wait()
         if self._slots is not None and not self._holding and fraction < 0.8 and not self.coords.is_set():
             if not self._slots.acquire(blocking=False):
                 self.message = WAITING_MESSAGE

@@ -86,7 +86,20 @@ def model_sidebar(first_run: bool = False) -> str | None:
         if model_kind(meta) == "word vectors":
             st.session_state[WORD_MODEL] = name
         st.caption(_describe(meta))
+        if not login_configured():
+            st.caption(":material/lock_open: **Open server:** there is no login here, so anyone who can reach "
+                       "this address can see, rename and delete every model (see the README's Security section).")
     return name
+
+
+def login_configured() -> bool:
+    """Whether Streamlit's login is set up (an ``[auth]`` section in ``.streamlit/secrets.toml``)."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:  # no secrets file at all
+        return False
 
 
 def word_space_notice() -> None:

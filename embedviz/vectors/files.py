@@ -78,9 +78,9 @@ def detect_format(path) -> str:
     first, newline, body = head.partition(b"\n")
     header = _is_header(first) and bool(newline)
     if header and _looks_binary(body):
-        if suffix in (".vec", ".txt"):
+        if suffix == ".vec":
             raise VectorsFormatError(
-                f"{path.name} holds control bytes (NUL, escape...) after its header: text vectors have none; "
+                f"{path.name} holds binary vectors (or NUL and other control bytes), but .vec files are text; "
                 "a word2vec binary file should end in .bin")
         return "word2vec-binary"
     if _looks_binary(head):

@@ -54,9 +54,10 @@ def _excerpt(text: str, length: int = 40) -> str:
     return repr(text if len(text) <= length else text[:length] + "...")
 
 
-#: Characters no word may hold: C0 and C1 controls, DEL, zero-width and joiner characters, the
-#: bidirectional embeddings, overrides and isolates, the byte-order mark.
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+#: Characters no word may hold: C0 controls but the tab (gensim keeps "new\tyork" as one word), DEL and
+#: C1 controls, zero-width and joiner characters, the bidirectional embeddings, overrides and
+#: isolates, the byte-order mark.
+_HIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 class _Vocabulary:

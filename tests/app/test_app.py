@@ -61,3 +61,13 @@ def test_model_pages_on_an_empty_store_say_what_to_do(app, home, page, message):
     app.switch_page(page).run()
     assert not app.exception
     assert [info.value for info in app.info if info.value.startswith(message)]
+
+
+def test_an_open_server_says_so_on_every_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDVIZ_HOME", str(tmp_path / "home"))
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
+    at.run()
+    for page in ("pages/home.py", "pages/models.py"):
+        at.switch_page(page).run()
+        notices = [c.value for c in at.sidebar.caption if "Open server" in c.value]
+        assert len(notices) == 1 and "anyone who can reach" in notices[0]

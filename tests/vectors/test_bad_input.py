@@ -381,10 +381,12 @@ VECTORS = [
      "neg.txt line 1: the header announces 2 words and -3 dimensions; neither can be negative"),
     ("negative-words", "neg.txt", "-2 3\nking 1 2 3\nqueen 1 2 3\n", None, {},
      "the header announces -2 words and 3 dimensions; neither can be negative"),
-    ("nul-in-a-word", "nul.txt", "2 2\nki\x00ng 1 2\nqueen 3 4\n", None, {},
-     "nul.txt holds control bytes (NUL, escape...) after its header: text vectors have none"),
-    ("escape-sequence-in-a-word", "esc.vec", "2 2\nki\x1b[31mng 1 2\nqueen 3 4\n", None, {},
-     "esc.vec holds control bytes (NUL, escape...) after its header"),
+    ("nul-in-a-word", "nul.vec", "2 2\nki\x00ng 1 2\nqueen 3 4\n", None, {},
+     "nul.vec holds binary vectors (or NUL and other control bytes), but .vec files are text"),
+    ("nul-in-a-word-named-txt", "nul.txt", "2 2\nki\x00ng 1 2\nqueen 3 4\n", None, {},
+     "nul.txt word 1: the word holds the control or invisible character U+0000; no word may"),  # read as binary
+    ("escape-sequence-in-a-glove-word", "esc.txt", "ki\x1b[31mng 1 2\nqueen 3 4\n", None, {},
+     "esc.txt is a binary file, not text vectors"),
     ("newline-in-a-binary-word", "newline.bin", b"2 2\nki\nng " + np.float32([1, 2]).tobytes() + b"queen "
      + np.float32([3, 4]).tobytes(), None, {}, "newline.bin word 1: the word holds the control or invisible "
      "character U+000A; no word may"),
