@@ -3,9 +3,11 @@
 import streamlit as st
 
 from embedviz.ui.cache import store, warm_up_umap
+from embedviz.ui.login import require_login
 from embedviz.ui.sidebar import model_sidebar
 
 st.set_page_config(page_title="embedviz", page_icon=":material/scatter_plot:", layout="wide")
+require_login()  # with logins configured (.streamlit/secrets.toml [auth]), nothing else before it
 store().ensure_demo()
 warm_up_umap()  # once per server process, in the background
 

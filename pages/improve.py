@@ -16,6 +16,7 @@ from embedviz.ui import improve_widgets as widgets
 from embedviz.ui.cache import store
 from embedviz.ui.corpus_widgets import session_owner
 from embedviz.ui.jobs_panel import KEEP, job_card, model_name, start_button, watch
+from embedviz.ui.login import viewer
 from embedviz.ui.navigation import within_app
 from embedviz.ui.sidebar import active_model
 from embedviz.ui.text import md_escape
@@ -59,7 +60,7 @@ with tab_train:
     knobs = widgets.classifier_knobs(label_column, models.names(), active_model())
     name, problem = model_name(models, "improve_name", spec.stem(), f"{label_column}-clf")
     start_button("Start training", "improve_start", disabled=bool(problem) or busy("train"), name_key="improve_name",
-                 start=lambda: start_training(models, spec, knobs, name, owner, algo="torch-classifier"))
+                 start=lambda: start_training(models, spec, knobs, name, owner, algo="torch-classifier", model_owner=viewer().user))
 
     def trained(job, done):
         st.markdown(f"**{md_escape(job.model)}**")

@@ -21,6 +21,7 @@ from embedviz.ui import train_page as sections
 from embedviz.ui.cache import store
 from embedviz.ui.corpus_widgets import chosen_spec, session_owner
 from embedviz.ui.jobs_panel import model_name, start_button, watch
+from embedviz.ui.login import viewer
 from embedviz.ui.navigation import within_app
 
 within_app()  # a first request straight to this page still goes through app.py
@@ -41,6 +42,6 @@ def mine_active() -> list:
 
 if mine_active():
     st.caption("One training at a time per session: wait for the running one or cancel it.")
-start_button("Start training", "train_start", lambda: start_training(models, spec, parameters, name, owner, algo=algo),
+start_button("Start training", "train_start", lambda: start_training(models, spec, parameters, name, owner, algo=algo, model_owner=viewer().user),
              disabled=bool(problem or mine_active()), name_key="train_model_name")
 watch(lambda: sections.trainings(models, owner), lambda: bool(mine_active()))

@@ -92,8 +92,9 @@ class AppServer:
     """
 
     def __init__(self, home: str | os.PathLike, *, env: dict | None = None, log: str | os.PathLike | None = None,
-                 watcher: str | None = "none"):
+                 watcher: str | None = "none", args=()):
         self.home = Path(home)
+        self.args = list(args)   # more `streamlit run` options, e.g. --secrets.files
         self.watcher = watcher  # --server.fileWatcherType; None: as the project's config.toml says
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -114,6 +115,7 @@ class AppServer:
                    "--browser.gatherUsageStats", "false"]
         if self.watcher is not None:
             command += ["--server.fileWatcherType", self.watcher]
+        command += self.args
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "wb")
         self.started = time.monotonic()

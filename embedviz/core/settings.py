@@ -21,6 +21,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
                                "refused at once"),
     "EMBEDVIZ_MAX_READ_SECONDS": (900, "longest a corpus or vectors file may take to read, in seconds"),
     "EMBEDVIZ_MAX_ARCHIVE_MEMBERS": (10_000, "most files a .zip corpus may hold"),
+    "EMBEDVIZ_ADMINS": ("", "with logins: comma-separated subject ids or e-mails of the users who may manage every model"),
     "EMBEDVIZ_MAX_LINE_CHARS": (1_000_000, "longest line read at once: longer plain-text lines are read in "
                                            "pieces, longer table or JSONL rows are refused"),
     "EMBEDVIZ_MAX_VOCABULARY": (2_000_000, "most words an imported vectors file may have"),

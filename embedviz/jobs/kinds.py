@@ -90,13 +90,15 @@ def parameters_for(algo: str, values: dict):
 
 
 # -- starting --------------------------------------------------------------------------------------
-def start_training(store: Store, corpus_spec, parameters, name: str, owner: str, algo: str | None = None) -> Job:
+def start_training(store: Store, corpus_spec, parameters, name: str, owner: str, algo: str | None = None,
+                   model_owner: str | None = None) -> Job:
     """Train ``name`` on ``corpus_spec`` in a new background process; return the job.
 
     ``parameters``: a parameter object or dict; ``algo`` (default: the parameters' own ``algo``,
     else word2vec) is one of :data:`ALGOS`. Refuses a bad name, a name already in the store or
     being trained, and bad parameters before the process starts; the rest (columns, encoding, too
-    little text) shows up as a ``failed`` job with a one-line message.
+    little text) shows up as a ``failed`` job with a one-line message. ``model_owner``: the
+    logged-in user the model will belong to (:mod:`embedviz.vectors.access`), None without logins.
     """
     values = parameters if isinstance(parameters, dict) else parameters.to_dict()
     algo = algo or values.get("algo") or "word2vec"
@@ -104,7 +106,7 @@ def start_training(store: Store, corpus_spec, parameters, name: str, owner: str,
     params = parameters_for(algo, values).to_dict()
     params.pop("algo", None)
     return launch(store, {"kind": "train", "algo": algo, "corpus": checked_spec(corpus_spec),
-                          "parameters": {"algo": algo, **params}}, name, owner)
+                          "parameters": {"algo": algo, **params}, "model_owner": model_owner}, name, owner)
 
 
 def start_curve(store: Store, corpus_spec, learner: str, parameters: dict, owner: str,

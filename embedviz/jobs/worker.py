@@ -27,6 +27,7 @@ from embedviz.core.atomic import disk_message, is_disk_full
 from embedviz.core.errors import EmbedvizError
 from embedviz.jobs.registry import EVENTS_FILE, Job
 from embedviz.jobs.status import HEARTBEAT_SECONDS, SAVING, process_start_time, update_status
+from embedviz.vectors.access import owned_by
 from embedviz.vectors.store import now
 
 log = logging.getLogger("embedviz.worker")
@@ -120,7 +121,7 @@ class Worker:
     def save(self, name: str, vectors, meta: dict, extra: dict | None = None, message: str | None = None) -> None:
         """Save the model (no longer cancellable from here on) and write ``done``."""
         self.start_saving()
-        meta = {**meta, "job": self.job.id}
+        meta = {**meta, "job": self.job.id, **owned_by(self.job.spec().get("model_owner"))}
         self.job.store.save(name, vectors, meta, extra=extra)  # refuses if the name was taken meanwhile
         self.finish(message or f"model {name!r} saved: {len(vectors):,} words, {vectors.dim} dimensions",
                     saved=True)

@@ -17,6 +17,7 @@ import streamlit as st
 from embedviz.text.corpus import Corpus
 from embedviz.text.specs import CorpusSpec
 from embedviz.text.uploads import load_choice, save_choice
+from embedviz.ui.login import owner_id, viewer
 
 OWNER_KEY = "embedviz_owner"
 #: The session's corpus choice: a CorpusSpec dict, set by the Corpus page, read by the Train page.
@@ -27,14 +28,16 @@ SPEC_KEY = "corpus_spec"
 def session_owner() -> str:
     """The owner id of this browser session's uploads and jobs, kept in ``st.session_state``.
 
-    Where Streamlit's XSRF cookie is present (the default for a served app) the id is derived from
+    A logged-in user's id comes from their login (the same in every browser). Otherwise, where
+    Streamlit's XSRF cookie is present (the default for a served app) the id is derived from
     it, so it survives a page reload in the same browser: the user gets their jobs and uploads
     back. Otherwise (XSRF protection off, tests) it is random, one per session. The cookie itself
     is never stored: the id is a salted hash of its secret part.
     """
     owner = st.session_state.get(OWNER_KEY)
     if not owner:
-        owner = _browser_owner() or "s" + uuid.uuid4().hex[:24]
+        user = viewer().user
+        owner = owner_id(user) if user else (_browser_owner() or "s" + uuid.uuid4().hex[:24])
         st.session_state[OWNER_KEY] = owner
     return owner
 

@@ -15,7 +15,10 @@ from embedviz.core.errors import EmbedvizError
 from embedviz.core.settings import setting
 from embedviz.space.projection import project
 from embedviz.ui.cache import latest_projection, load_vectors, store
+from embedviz.ui.login import viewer
+from embedviz.ui.text import md_escape
 from embedviz.ui.sidebar import ACTIVE, active_model, select_model
+from embedviz.vectors.access import can_manage, can_see, check_manage, set_shared, visible_names
 from embedviz.vectors.exchange import EXPORTS, export_bytes, export_problem, import_upload
 from embedviz.vectors.names import name_from
 
@@ -34,6 +37,7 @@ def _say(kind: str, text: str) -> None:
 def rename(old: str) -> None:
     new = st.session_state.get("models_new_name", "").strip()
     try:
+        check_manage(store(), old, viewer(), "rename")   # again here: a replayed click is checked too
         store().rename(old, new)
     except EmbedvizError as exc:
         _say("error", str(exc))
@@ -48,12 +52,13 @@ def rename(old: str) -> None:
 def delete(name: str) -> None:
     st.session_state["models_confirm_delete"] = False
     try:
+        check_manage(store(), name, viewer(), "delete")
         store().delete(name)
     except EmbedvizError as exc:
         _say("error", str(exc))
         return
     st.session_state.pop(SELECTED, None)
-    remaining = store().names()
+    remaining = visible_names(store(), viewer())
     if active_model() == name:
         if remaining:
             select_model("demo" if "demo" in remaining else remaining[0])
@@ -61,6 +66,26 @@ def delete(name: str) -> None:
             st.session_state[ACTIVE] = None
             st.session_state.pop("sidebar_model", None)
     _say("success", f"Deleted {name}." + (f" The active model is now {active_model()}." if remaining else ""))
+
+
+def share(name: str) -> None:
+    try:
+        set_shared(store(), name, viewer(), bool(st.session_state.get("models_shared")))
+    except EmbedvizError as exc:
+        _say("error", str(exc))
+        return
+    _say("success", f"{name} is now " + ("shared with every user." if st.session_state.get("models_shared")
+                                         else "yours alone."))
+
+
+def may_manage(name: str) -> bool:
+    return can_manage(name, store().meta(name), viewer())
+
+
+def visible_models() -> list[dict]:
+    """The store's listing, without the models the viewer may not see."""
+    who = viewer()
+    return [m for m in store().list() if can_see(m["name"], m, who)]
 
 
 def _upload_key() -> str:
@@ -77,7 +102,8 @@ def _import() -> None:
     name = st.session_state.get("import_name", "").strip() or name_from(upload.name, fallback="imported")
     try:
         meta = import_upload(store(), name, upload.name, upload.getvalue(), None if fmt == "auto" else fmt,
-                              metadata.getvalue() if metadata is not None and _needs_metadata() else None)
+                              metadata.getvalue() if metadata is not None and _needs_metadata() else None,
+                              owner=viewer().user)
     except EmbedvizError as exc:
         _say("error", str(exc))
         return
@@ -149,3 +175,29 @@ def import_section() -> None:
     st.text_input("Name", key="import_name", max_chars=64,
                   placeholder=name_from(upload.name, fallback="imported") if upload is not None else "name of the new model")
     st.button("Import", key="import_button", type="primary", on_click=_import, disabled=upload is None)
+
+
+def manage_tabs(selected: str) -> None:
+    """Rename, delete, share (with logins) and export the selected model; the actions a viewer may
+    not take are shown disabled, with why (and refused again when they run: see the actions)."""
+    allowed = may_manage(selected)
+    why = None if allowed else "only its owner (or an administrator) may change this model"
+    names = ["Rename", "Delete"] + (["Share"] if viewer().user else []) + ["Export"]
+    tabs = dict(zip(names, st.tabs(names)))
+    with tabs["Rename"]:
+        st.text_input("New name", key="models_new_name", max_chars=64, disabled=not allowed,
+                      help="1-64 letters, digits, '_', '.' or '-', starting with a letter or digit.")
+        st.button("Rename", key="models_rename", on_click=rename, args=(selected,), help=why,
+                  disabled=not allowed or not st.session_state.get("models_new_name", "").strip())
+    with tabs["Delete"]:
+        confirmed = st.checkbox(f"Yes, delete {md_escape(selected)} and everything saved with it (it cannot be "
+                                "undone)", key="models_confirm_delete", disabled=not allowed)
+        st.button(f"Delete {md_escape(selected)}", key="models_delete", type="primary", help=why,
+                  disabled=not (allowed and confirmed), on_click=delete, args=(selected,))
+    if "Share" in tabs:
+        with tabs["Share"]:
+            st.session_state["models_shared"] = bool(store().meta(selected).get("shared"))
+            st.toggle("Shared with every user of this server", key="models_shared", disabled=not allowed,
+                      on_change=share, args=(selected,), help=why)
+    with tabs["Export"]:
+        export_section(selected)

@@ -18,8 +18,10 @@ def within_app() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         from embedviz.ui.cache import store, warm_up_umap
+        from embedviz.ui.login import require_login
         from embedviz.ui.sidebar import model_sidebar
 
+        require_login()
         store().ensure_demo()
         warm_up_umap()
         model_sidebar(first_run=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from embedviz.vectors.access import visible_names
 from embedviz.vectors.store import model_kind
 from embedviz.ui.cache import store
+from embedviz.ui.login import login_sidebar, viewer
 from embedviz.ui.text import md_escape
 from embedviz.ui.url_state import publish_model, restore_model
 
@@ -54,7 +56,7 @@ FIRST_RUN_WIDGET = "sidebar_model_first_run"
 
 def model_sidebar(first_run: bool = False) -> str | None:
     """Draw the sidebar; return the active model's name. ``first_run``: see :data:`FIRST_RUN_WIDGET`."""
-    names = store().names()
+    names = visible_names(store(), viewer())
     with st.sidebar:
         if not names:
             st.info("The store is empty: train a model or import vectors.")
@@ -86,20 +88,8 @@ def model_sidebar(first_run: bool = False) -> str | None:
         if model_kind(meta) == "word vectors":
             st.session_state[WORD_MODEL] = name
         st.caption(_describe(meta))
-        if not login_configured():
-            st.caption(":material/lock_open: **Open server:** there is no login here, so anyone who can reach "
-                       "this address can see, rename and delete every model (see the README's Security section).")
+        login_sidebar()
     return name
-
-
-def login_configured() -> bool:
-    """Whether Streamlit's login is set up (an ``[auth]`` section in ``.streamlit/secrets.toml``)."""
-    from streamlit.errors import StreamlitSecretNotFoundError
-
-    try:
-        return "auth" in st.secrets
-    except StreamlitSecretNotFoundError:  # no secrets file at all
-        return False
 
 
 def word_space_notice() -> None:

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from embedviz.core.errors import StoreError, VectorsFormatError
+from embedviz.vectors.access import owned_by
 from embedviz.vectors.formats import (PROJECTOR_METADATA, PROJECTOR_VECTORS, count_zero_vectors, detect_format,
                                       read_vectors)
 from embedviz.vectors.writers import write_projector, write_word2vec
@@ -39,7 +40,7 @@ _UNWRITABLE = {"word2vec": re.compile(r"[ \t\n\r\v\f]"), "word2vec-binary": re.c
 
 # -- import --------------------------------------------------------------------------------------
 def import_file(store: Store, path, name: str | None = None, fmt: str | None = None, metadata=None,
-                overwrite: bool = False) -> dict:
+                overwrite: bool = False, owner: str | None = None) -> dict:
     """Read the vectors file ``path`` and save it in ``store`` as model ``name``; return its meta.
 
     The one import of the CLI and the Models page. ``name`` None: made from the file's name
@@ -48,6 +49,7 @@ def import_file(store: Store, path, name: str | None = None, fmt: str | None = N
     where it differs from ``path``'s) and the first bytes. The ``projector`` format needs
     ``metadata`` (the path of ``metadata.tsv``). The upload limit applies to every file. Every
     problem raises a one-line :class:`~embedviz.core.errors.EmbedvizError` before the store is touched.
+    ``owner``: the logged-in user importing it (:mod:`embedviz.vectors.access`; None from the CLI).
     """
     path = Path(path)
     shown = path.name
@@ -71,12 +73,13 @@ def import_file(store: Store, path, name: str | None = None, fmt: str | None = N
                            max_dim=setting("EMBEDVIZ_MAX_DIMENSIONS"))
     zero = count_zero_vectors(vectors)  # kept, but the user is told (see embedviz.vectors.formats)
     source = {"file": shown, "format": fmt} | ({"zero_vectors": zero} if zero else {})
-    store.save(name, vectors, {"trainer": "imported", "created": now(), "source": source}, overwrite=overwrite)
+    store.save(name, vectors, {"trainer": "imported", "created": now(), "source": source, **owned_by(owner)},
+               overwrite=overwrite)
     return store.meta(name)
 
 
 def import_upload(store: Store, name: str | None, filename: str, data: bytes, fmt: str | None = None,
-                  metadata: bytes | None = None) -> dict:
+                  metadata: bytes | None = None, owner: str | None = None) -> dict:
     """:func:`import_file` for an uploaded file's bytes (written to a private temporary folder)."""
     limit = setting("EMBEDVIZ_MAX_UPLOAD_MB")
     if len(data) + len(metadata or b"") > limit * 1024 * 1024:  # refused before anything is written
@@ -90,7 +93,7 @@ def import_upload(store: Store, name: str | None, filename: str, data: bytes, fm
         if metadata is not None:
             metadata_path = Path(folder) / (PROJECTOR_METADATA if path.name != PROJECTOR_METADATA else "words.tsv")
             metadata_path.write_bytes(metadata)
-        return import_file(store, path, name, fmt, metadata_path)
+        return import_file(store, path, name, fmt, metadata_path, owner=owner)
 
 
 def _base_name(filename: str) -> str:

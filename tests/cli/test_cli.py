@@ -162,6 +162,8 @@ def test_the_readme_settings_table_matches_the_settings():
         assert described == meaning, name
         if isinstance(default, int):
             assert shown == str(default), name
+        elif default == "":
+            assert shown == "(none)", name
         else:
             assert shown.strip("`") == str(Path(default).relative_to(PROJECT_DIR)), name
 

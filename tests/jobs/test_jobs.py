@@ -68,6 +68,13 @@ def test_a_job_trains_saves_the_model_and_reports_each_epoch(store, tiny_corpus)
     assert not process_alive(status.pid, status.pid_start)
     with pytest.raises(StoreError, match="already exists"):
         start_training(store, tiny_corpus, TrainingParameters(**TINY), "genesis", owner="alice")
+    assert "owner" not in meta   # no logins: nobody owns it
+
+
+def test_a_logged_in_users_training_is_hers_and_private(store, tiny_corpus):
+    job = start_training(store, tiny_corpus, TrainingParameters(**TINY), "hers", owner="u123", model_owner="alice")
+    assert job.wait(timeout=120).state == "done", job.log()
+    assert store.meta("hers")["owner"] == "alice" and store.meta("hers")["shared"] is False
 
 
 def test_cancel_stops_the_process_and_saves_no_model(store, tiny_corpus):
