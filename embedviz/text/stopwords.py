@@ -25,7 +25,10 @@ mayst unto thereof therein thereto whereof wherein whereby wherefore hither thit
 hence tis twas nay yea o oh ay ere oft amongst betwixt thyself yourselves saith sayest
 """.split()
 
-STOP_WORDS: frozenset[str] = frozenset(MODERN + EARLY_MODERN)
+#: What the tokeniser leaves of a contraction or an elided ending: I'll, they're, we've, know'st, th'.
+FRAGMENTS = "ll re ve st th em".split()
+
+STOP_WORDS: frozenset[str] = frozenset(MODERN + EARLY_MODERN + FRAGMENTS)
 
 
 def is_stop_word(word: str) -> bool:
