@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from browser_support import (CHROMIUM_ARGS, LARGEST_TRACE_JS, VIEWPORT, AppServer, chromium_path,
+from browser_support import (NO_WARM_UP, CHROMIUM_ARGS, LARGEST_TRACE_JS, VIEWPORT, AppServer, chromium_path,
                              training_corpus)
 
 from embedviz.jobs.kinds import start_training
@@ -472,7 +472,7 @@ def run_scenario(workdir: str | Path, sessions: int = 5, *, budget: float = 150.
     corpus = training_corpus(workdir, job_rows)
     figures: dict = {"sessions": sessions, "widen": widen, "vectors_mb": round(vectors_megabytes(store), 1),
                      "job": {"model": JOB_MODEL, "rows": job_rows, "epochs": job_epochs}}
-    server = AppServer(store.home, log=workdir / "streamlit.log")
+    server = AppServer(store.home, log=workdir / "streamlit.log", env=NO_WARM_UP)
     try:
         server.start(timeout=min(120.0, budget / 2))
         pid = server.process.pid

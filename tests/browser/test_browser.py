@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser_support import (AppServer, chromium_path, goto, metric_value, navigate, open_browser,  # noqa: E402
+from browser_support import (NO_WARM_UP, AppServer, chromium_path, goto, metric_value, navigate, open_browser,  # noqa: E402
                              plot_points, select_model, sidebar_model, start_training, training_corpus,
                              type_and_enter, wait_idle, wait_plot, wait_text)
 
@@ -42,7 +42,7 @@ TRAIN_TIMEOUT = 180.0
 def server(tmp_path_factory):
     chromium_path()  # fail (never skip) at once, with the install command, if there is no browser
     home = tmp_path_factory.mktemp("browser") / "store"
-    app = AppServer(home, log=home.parent / "streamlit.log")
+    app = AppServer(home, log=home.parent / "streamlit.log", env=NO_WARM_UP)
     app.start()
     try:
         yield app
@@ -206,7 +206,7 @@ def test_sidebar_keeps_its_model_on_a_first_visit_to_a_page_url(playwright, tmp_
     subprocess.run([sys.executable, "-m", "embedviz", "--home", str(home), "import", str(vectors),
                     "--name", "aaa-first"], cwd=str(PROJECT_DIR), check=True, capture_output=True, timeout=300)
 
-    with AppServer(home, log=tmp_path / "streamlit.log") as server, open_browser(playwright) as context:
+    with AppServer(home, log=tmp_path / "streamlit.log", env=NO_WARM_UP) as server, open_browser(playwright) as context:
         page = context.new_page()
         goto(page, server, "analogies")
         assert sidebar_model(page) == "demo"  # the default, though "aaa-first" comes first in the list

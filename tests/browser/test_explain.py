@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from browser_support import (MAP, AppServer, chromium_path, goto, nearest_free_point, open_browser,  # noqa: E402
+from browser_support import (NO_WARM_UP, MAP, AppServer, chromium_path, goto, nearest_free_point, open_browser,  # noqa: E402
                              point_position, text_input, wait_idle, wait_new_map, map_fingerprint, wait_plot)
 
 
@@ -17,7 +17,7 @@ from browser_support import (MAP, AppServer, chromium_path, goto, nearest_free_p
 def server(tmp_path_factory):
     chromium_path()
     home = tmp_path_factory.mktemp("explain") / "store"
-    app = AppServer(home, log=home.parent / "streamlit.log").start()
+    app = AppServer(home, log=home.parent / "streamlit.log", env=NO_WARM_UP).start()
     try:
         yield app
     finally:

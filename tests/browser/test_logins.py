@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from browser_support import AppServer, chromium_path, free_port, navigate, open_browser, wait_idle  # noqa: E402
+from browser_support import NO_WARM_UP, AppServer, chromium_path, free_port, navigate, open_browser, wait_idle  # noqa: E402
 
 from embedviz.vectors.store import Store  # noqa: E402
 
@@ -32,7 +32,7 @@ client_id = "embedviz"
 client_secret = "embedviz-test-secret"
 server_metadata_url = "http://127.0.0.1:{provider.server_port}/.well-known/openid-configuration"
 """, encoding="utf-8")
-        app = AppServer(folder / "store", log=folder / "streamlit.log", args=["--secrets.files", str(secrets)])
+        app = AppServer(folder / "store", log=folder / "streamlit.log", env=NO_WARM_UP, args=["--secrets.files", str(secrets)])
         app.port, app.url = port, f"http://127.0.0.1:{port}"
         app.start()
         try:

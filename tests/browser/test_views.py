@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from browser_support import (MAP, AppServer, chromium_path, goto, open_browser, plot_points,  # noqa: E402
+from browser_support import (NO_WARM_UP, MAP, AppServer, chromium_path, goto, open_browser, plot_points,  # noqa: E402
                              text_input, type_and_enter, wait_idle, wait_plot)
 
 from embedviz.text.corpus import Corpus  # noqa: E402
@@ -34,7 +34,7 @@ def server(tmp_path_factory, tiny_corpus):
     store.save("turned", Vectors(demo.words, matrix, demo.counts))
     snapped = train(Corpus(tiny_corpus), TrainingParameters(dim=20, epochs=4, min_count=3, workers=1, snapshots=500))
     store.save("snap", snapped.vectors, snapped.meta(), extra=snapped.files())
-    app = AppServer(home, log=home.parent / "streamlit.log").start()
+    app = AppServer(home, log=home.parent / "streamlit.log", env=NO_WARM_UP).start()
     try:
         yield app
     finally:
