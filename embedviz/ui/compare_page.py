@@ -4,7 +4,6 @@ keys are ``compare_*``."""
 
 from __future__ import annotations
 
-import time
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +14,7 @@ from embedviz.figures.comparison import comparison_figure, shift_histogram
 from embedviz.space.comparison import RARE_COUNT, aligned_maps, aligned_neighbours
 from embedviz.ui.cache import store
 from embedviz.ui.explain_cache import start_comparison
+from embedviz.ui.jobs_panel import wait_for_future
 from embedviz.ui.sidebar import active_model
 from embedviz.ui.text import md_error, md_escape
 from embedviz.ui.url_state import check_link
@@ -61,22 +61,7 @@ def options() -> dict:
 def wait_for_comparison(a: str, b: str, form: dict):
     """Start (or find) the comparison, show its progress, return it; stops with the error."""
     future = start_comparison(a, b, form["k"], form["top"], form["min_count"])
-    started = time.monotonic()
-    if not future.done():
-        with st.status(f"Comparing {md_escape(b)} with {md_escape(a)}", expanded=True) as status:
-            bar = st.progress(0.0)
-            while not future.done():
-                fraction, message = future.state["progress"]
-                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{message} — {time.monotonic() - started:.0f} s")
-                time.sleep(0.3)
-            status.update(label="Compared", state="complete", expanded=False)
-    error = future.exception()
-    if error is not None:
-        if isinstance(error, EmbedvizError):
-            st.error(md_error(error))
-            st.stop()
-        raise error
-    return future.result()
+    return wait_for_future(future, f"Comparing {md_escape(b)} with {md_escape(a)}", "Compared")
 
 
 def summary(result) -> None:

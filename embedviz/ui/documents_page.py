@@ -3,7 +3,6 @@ how well the space keeps a label's documents together, and a clicked document's 
 
 from __future__ import annotations
 
-import time
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +13,7 @@ from embedviz.figures.documents import document_rows, documents_figure
 from embedviz.text.specs import BUNDLED, CorpusSpec, bundled_spec
 from embedviz.ui.corpus_widgets import chosen_spec, corpus_columns
 from embedviz.ui.explain_cache import start_document_map
+from embedviz.ui.jobs_panel import wait_for_future
 from embedviz.ui.text import md_error, md_escape
 from embedviz.ui.url_state import check_link
 
@@ -60,22 +60,7 @@ def map_form(spec: CorpusSpec) -> dict:
 def wait_for_map(name: str, spec: CorpusSpec, form: dict):
     future = start_document_map(name, spec.to_dict(), form["label"], form["weighting"], form["method"],
                                 form["dims"], form["limit"], seed=0)
-    started = time.monotonic()
-    if not future.done():
-        with st.status("Reading the documents and projecting them", expanded=True) as status:
-            bar = st.progress(0.0)
-            while not future.done():
-                fraction, message = future.state["progress"]
-                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{message} — {time.monotonic() - started:.0f} s")
-                time.sleep(0.3)
-            status.update(label="Mapped", state="complete", expanded=False)
-    error = future.exception()
-    if error is not None:
-        if isinstance(error, EmbedvizError):
-            st.error(md_error(error))
-            st.stop()
-        raise error
-    return future.result()
+    return wait_for_future(future, "Reading the documents and projecting them", "Mapped")
 
 
 def summary(found) -> None:

@@ -137,3 +137,24 @@ def watch(section: Callable[[], None], active: Callable[[], bool]) -> None:
             st.rerun()
 
     st.fragment(body, run_every=1.0 if polling else None)()
+
+
+def wait_for_future(future, label: str, done_label: str):
+    """A server-thread Future with a ``state["progress"]`` (embedviz.ui.cache.with_progress): its
+    progress shown until it is done, then its result; a user's error is shown and stops the page."""
+    started = time.monotonic()
+    if not future.done():
+        with st.status(label, expanded=True) as status:
+            bar = st.progress(0.0)
+            while not future.done():
+                fraction, message = future.state["progress"]
+                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{message} — {time.monotonic() - started:.0f} s")
+                time.sleep(0.3)
+            status.update(label=done_label, state="complete", expanded=False)
+    error = future.exception()
+    if error is not None:
+        if isinstance(error, EmbedvizError):
+            st.error(md_error(error))
+            st.stop()
+        raise error
+    return future.result()

@@ -6,10 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from browser_support import (NO_WARM_UP, MAP, AppServer, chromium_path, goto, nearest_free_point, open_browser,  # noqa: E402
+from browser_support import (NO_WARM_UP, MAP, AppServer, chromium_path, goto, nearest_free_point,  # noqa: E402
                              point_position, text_input, wait_idle, wait_new_map, map_fingerprint, wait_plot)
 
 
@@ -23,24 +22,6 @@ def server(tmp_path_factory):
     finally:
         app.stop()
         print(f"\n--- end of the streamlit log ---\n{app.log(3000)}")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright, open_browser(playwright) as context:
-        yield context
-
-
-@pytest.fixture
-def page(browser, server):
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)) if "ResizeObserver" not in str(exc) else None)
-    yield page
-    assert not errors, errors
-    if not page.is_closed():   # a test may close it to open a link in a fresh tab
-        assert page.locator("[data-testid=stException]").count() == 0
-        page.close()
 
 
 def open_small_map(page, server, words: int = 400):

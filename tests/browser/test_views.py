@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from browser_support import (NO_WARM_UP, MAP, AppServer, chromium_path, goto, open_browser, plot_points,  # noqa: E402
+from browser_support import (NO_WARM_UP, MAP, AppServer, chromium_path, goto, plot_points,  # noqa: E402
                              text_input, type_and_enter, wait_idle, wait_plot)
 
 from embedviz.text.corpus import Corpus  # noqa: E402
@@ -40,23 +39,6 @@ def server(tmp_path_factory, tiny_corpus):
     finally:
         app.stop()
         print(f"\n--- end of the streamlit log ---\n{app.log(3000)}")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright, open_browser(playwright) as context:
-        yield context
-
-
-@pytest.fixture
-def page(browser, server):
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)) if "ResizeObserver" not in str(exc) else None)
-    yield page
-    assert not errors, errors
-    assert page.locator("[data-testid=stException]").count() == 0
-    page.close()
 
 
 def main_text(page) -> str:
