@@ -92,3 +92,14 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One SparkSession on local[2] for the whole run (a JVM costs seconds to start); the Spark
+    engine's code uses it as a notebook's session would be used. CI installs Java and pyspark:
+    without them this fixture fails, it does not skip."""
+    from embedviz.training.spark_session import spark_session
+
+    with spark_session("local[2]", "embedviz tests", conf={"spark.sql.shuffle.partitions": "2"}) as session:
+        yield session

@@ -21,23 +21,29 @@ def run(args) -> int:
     return handler(args, store) or 0
 
 
-def _corpus(args):
-    from embedviz.text.corpus import Corpus
+def _tokenizer(args):
     from embedviz.text.tokenizer import TokenizerOptions
 
-    tokenizer = TokenizerOptions(
+    return TokenizerOptions(
         lowercase=not getattr(args, "keep_case", False), deaccent=getattr(args, "deaccent", False),
         numbers=getattr(args, "numbers", False), min_len=getattr(args, "min_len", 2),
         max_len=getattr(args, "max_len", 15))
+
+
+def _corpus(args):
+    from embedviz.text.corpus import Corpus
+
     return Corpus(args.corpus, text_column=args.text_column, label_columns=args.label_column,
-                  tokenizer=tokenizer, phrases=getattr(args, "phrases", False), encoding=args.encoding)
+                  tokenizer=_tokenizer(args), phrases=getattr(args, "phrases", False), encoding=args.encoding)
 
 
 def _epoch_printer(args):
     def progress(p):
         if args.quiet or args.json:
             return
-        if p.stage == "training":
+        if p.detail:  # what an engine is doing now (Spark's stages)
+            print(p.detail, file=sys.stderr)
+        elif p.stage == "training":
             parts = [f"epoch {p.epoch}/{p.epochs}"]
             if p.words_per_second:
                 parts.append(f"{p.words_per_second:,.0f} words/s")
@@ -77,12 +83,18 @@ def _label_column(args) -> str:
 
 
 def cmd_train(args, store: Store) -> int:
-    name = name_from(args.corpus[0], args.algo) if args.name is None else args.name
+    algo = "spark-word2vec" if args.engine == "spark" else args.algo
+    name = name_from(args.corpus[0].rstrip("/"), algo) if args.name is None else args.name
     store.path(name)  # checks the name before hours of training
     if store.exists(name) and not args.overwrite:
         raise StoreError(f"a model named {name!r} already exists; use --name or --overwrite")
     progress = _epoch_printer(args)
     extra = None
+    spark_options = [f"--{o.replace('_', '-')}" for o in ("master", "partitions", "spark_conf") if getattr(args, o)]
+    if args.engine == "spark":
+        return _train_spark(args, store, name, progress)
+    if spark_options:
+        raise ParameterError(f"{spark_options[0]} is an option of --engine spark")
     if args.snapshots and args.algo == "torch-classifier":
         raise ParameterError("--snapshots keeps word vectors per epoch: it is for word2vec, fasttext and "
                              "torch-sgns, not the classifier")
@@ -122,6 +134,32 @@ def cmd_train(args, store: Store) -> int:
     store.save(name, result.vectors, result.meta(), overwrite=args.overwrite, extra=extra)
     meta = store.meta(name)
     emit(args, meta, [f"saved model {name!r}: {meta['words']:,} words x {meta['dim']} dimensions", *summary])
+    return 0
+
+
+def _train_spark(args, store: Store, name: str, progress) -> int:
+    from embedviz.text.spark_reader import SparkSource
+    from embedviz.training.spark import SparkParameters, train_spark
+
+    for option, given in (("--algo", args.algo != "word2vec"), ("--snapshots", args.snapshots),
+                          ("--phrases", args.phrases), ("--negative", args.negative is not None),
+                          ("--sample", args.sample is not None), ("--label-column", args.label_column)):
+        if given:
+            raise ParameterError(f"{option} is not an option of --engine spark (Spark's Word2Vec is skip-gram "
+                                 "with hierarchical softmax, without downsampling or snapshots)")
+    parameters = SparkParameters(conf=list(args.spark_conf), **_given(
+        args, "dim", "window", "min_count", "epochs", "seed", "partitions", "master")).validate()
+    source = SparkSource(tuple(args.corpus), text_column=args.text_column, tokenizer=_tokenizer(args),
+                         encoding=args.encoding)
+    result = train_spark(source, parameters, progress=progress)
+    store.save(name, result.vectors, result.meta(), overwrite=args.overwrite)
+    meta = store.meta(name)
+    t = result.timings
+    emit(args, meta, [f"saved model {name!r}: {meta['words']:,} words x {meta['dim']} dimensions",
+                      f"corpus: {result.corpus['sentences']:,} sentences, {result.corpus['tokens']:,} tokens",
+                      f"Spark {result.spark['version']} on {result.spark['master']}, {parameters.partitions} "
+                      f"partition(s): starting {t['starting']:.1f} s, reading {t['reading']:.1f} s, "
+                      f"training {t['training']:.1f} s ({t['words_per_second']:,.0f} words/s)"])
     return 0
 
 

@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     p = with_json(command("train", "train word vectors on a corpus and save them in the store"))
-    p.add_argument("corpus", nargs="+", help="corpus file(s): .txt, .txt.gz, .zip, .csv, .tsv, .jsonl")
+    p.add_argument("corpus", nargs="+", help="corpus file(s): .txt, .txt.gz, .zip, .csv, .tsv, .jsonl "
+                                             "(with --engine spark: also folders, URIs and .parquet)")
     p.add_argument("--name", help="model name (default: from the corpus file name and algorithm)")
     p.add_argument("--algo", choices=ALGORITHMS + TORCH_ALGORITHMS, default=defaults.algo,
                    help="gensim word2vec or fasttext; torch-sgns (PyTorch skip-gram); torch-classifier "
@@ -81,6 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--snapshots", type=int, nargs="?", const=SNAPSHOT_WORDS, default=0, metavar="N",
                    help=f"keep the vectors of the N most frequent words after every epoch (default N: "
                         f"{SNAPSHOT_WORDS:,}), for the evolution command and page; word2vec, fasttext, torch-sgns")
+    p.add_argument("--engine", choices=("local", "spark"), default="local",
+                   help="local (gensim or PyTorch, the default) or spark: Apache Spark's Word2Vec (skip-gram, "
+                        "hierarchical softmax), reading CORPUS from any path or URI Spark can read (a folder, "
+                        "hdfs://, s3a://; also .parquet); needs requirements-spark.txt and Java 17+")
+    p.add_argument("--master", help="with --engine spark: local[*] (the default), local[N], spark://HOST:PORT, "
+                                    "yarn or k8s://...")
+    p.add_argument("--partitions", type=_positive_int,
+                   help="with --engine spark: shares of the corpus trained apart and averaged each iteration "
+                        "(default 1: slowest, most accurate)")
+    p.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                   help="with --engine spark: a Spark setting, e.g. spark.executor.memory=4g (repeatable)")
     p.add_argument("--text-column", help="column (or JSON field) holding the text; default 'text'")
     p.add_argument("--label-column", action="append", default=[], help="column kept as a label (repeatable)")
     p.add_argument("--encoding", default="utf-8", help="the corpus' text encoding (default UTF-8)")

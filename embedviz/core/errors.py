@@ -50,3 +50,7 @@ class ExpressionError(EmbedvizError):
 
 class ParameterError(EmbedvizError, ValueError):
     """A parameter is out of range or of the wrong kind."""
+
+
+class EngineError(EmbedvizError):
+    """A training engine cannot run here: Spark or its Java runtime missing, a master unreachable."""

@@ -24,6 +24,8 @@ class Progress:
     val_loss: float | None = None
     accuracy: float | None = None
     val_accuracy: float | None = None
+    # What an engine is doing now, in its own words (Spark: the running stage and its tasks).
+    detail: str | None = None
 
     @property
     def fraction(self) -> float:

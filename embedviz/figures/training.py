@@ -57,7 +57,8 @@ def loss_figure(history, *, epochs: int | None = None, title: str | None = "Trai
     curve drawn live does not rescale with every new epoch. gensim's FastText reports no loss:
     its figure shows the training speed instead and says so.
     """
-    rows = [h for h in history if h.get("epoch") and h.get("stage", "training") == "training"]
+    # An engine's running reports (Spark's stages, with a detail) are not epochs.
+    rows = [h for h in history if h.get("epoch") and h.get("stage", "training") == "training" and not h.get("detail")]
     epochs_axis = [h["epoch"] for h in rows]
     losses = [h.get("loss") for h in rows]
     figure = go.Figure()

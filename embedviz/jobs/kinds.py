@@ -4,7 +4,8 @@ Each kind has a starter (called by a page, the CLI or a test: it checks everythi
 then :func:`embedviz.jobs.registry.launch`) and a runner (called by the worker process), listed in
 :data:`KINDS`. Stage messages are written once, in :func:`stage_message`. ``job.json`` holds:
 
-- ``kind: "train"`` with ``algo`` (``word2vec``, ``fasttext``, ``torch-sgns``, ``torch-classifier``)
+- ``kind: "train"`` with ``algo`` (``word2vec``, ``fasttext``, ``torch-sgns``, ``torch-classifier``,
+  ``spark-word2vec``)
   and ``parameters`` (that trainer's parameter object as a dict): saves the model, with the
   classifier's own files beside it.
 - ``kind: "curve"``: ``learner`` (``classifier``, ``word2vec``, ``fasttext``), ``parameters``,
@@ -24,19 +25,23 @@ from pathlib import Path
 from typing import Callable
 
 from embedviz.core.atomic import write_json
-from embedviz.core.errors import StoreError
+from embedviz.core.errors import ParameterError, StoreError
 from embedviz.core.params import OneOf, Whole, check
 from embedviz.jobs.registry import RESULT_FILE, Job, launch, list_jobs
 from embedviz.text.specs import CorpusSpec
 from embedviz.vectors.names import check_name
 from embedviz.vectors.store import Store
 
+#: Spark's own log (its JVM's output), in a Spark training's job folder
+SPARK_LOG = "spark.log"
+
 GENSIM_ALGOS = ("word2vec", "fasttext")
 TORCH_ALGOS = ("torch-classifier", "torch-sgns")
-ALGOS = GENSIM_ALGOS + TORCH_ALGOS
+SPARK_ALGOS = ("spark-word2vec",)
+ALGOS = GENSIM_ALGOS + TORCH_ALGOS + SPARK_ALGOS
 LEARNERS = ("classifier", "word2vec", "fasttext")
 
-STAGES = {"reading": "reading and tokenising the corpus", "vocabulary": "building the vocabulary",
+STAGES = {"starting": "starting the engine", "reading": "reading and tokenising the corpus", "vocabulary": "building the vocabulary",
           "baseline": "training the TF-IDF baseline", "done": "saving the model"}
 
 
@@ -49,8 +54,10 @@ def stage_message(p) -> str:
         elif p.loss is not None:
             parts.append(f"loss {p.loss:,.4g}")
         words = ", ".join(parts)
-        return words if p.stage == "training" else f"the same model without augmentation, to measure its effect: {words}"
-    return STAGES.get(p.stage, p.stage)
+        words = words if p.stage == "training" else f"the same model without augmentation, to measure its effect: {words}"
+    else:
+        words = STAGES.get(p.stage, p.stage)
+    return f"{words} · {p.detail}" if p.detail else words
 
 
 # -- checks shared by the starters -----------------------------------------------------------------
@@ -84,6 +91,10 @@ def parameters_for(algo: str, values: dict):
         from embedviz.training.sgns import SGNSParameters
 
         return SGNSParameters.from_dict(values).validate()
+    if algo in SPARK_ALGOS:
+        from embedviz.training.spark import SparkParameters
+
+        return SparkParameters.from_dict(values).validate()
     from embedviz.training.curves import gensim_parameters
 
     return gensim_parameters(algo, values)
@@ -105,6 +116,8 @@ def start_training(store: Store, corpus_spec, parameters, name: str, owner: str,
     check_new_name(store, name)
     params = parameters_for(algo, values).to_dict()
     params.pop("algo", None)
+    if algo in SPARK_ALGOS:
+        _check_spark(corpus_spec)
     return launch(store, {"kind": "train", "algo": algo, "corpus": checked_spec(corpus_spec),
                           "parameters": {"algo": algo, **params}, "model_owner": model_owner}, name, owner)
 
@@ -143,6 +156,25 @@ def start_tune(store: Store, corpus_spec, learner: str, fixed: dict, owner: str,
                           "confirm": confirm}, name or "", owner)
 
 
+def _check_spark(corpus_spec) -> None:
+    """Spark present, and a corpus its reader can take, before a worker starts a JVM."""
+    from embedviz.training.spark_session import check_engine
+
+    check_engine()
+    spec = corpus_spec if isinstance(corpus_spec, CorpusSpec) else CorpusSpec.from_dict(corpus_spec)
+    if spec.phrases:
+        raise ParameterError("the Spark engine does not join phrases; turn phrases off on the Corpus page")
+    spark_source(spec).kinds()
+
+
+def spark_source(spec: CorpusSpec):
+    """What Spark reads for a corpus spec: the same files, column, tokeniser and encoding."""
+    from embedviz.text.spark_reader import SparkSource
+
+    return SparkSource(tuple(spec.paths), text_column=spec.text_column, tokenizer=spec.tokenizer_options(),
+                       encoding=spec.encoding)
+
+
 # -- running (in the worker process) ---------------------------------------------------------------
 def _train(worker, spec, corpus) -> None:
     name, store, algo = spec["model"], worker.job.store, spec.get("algo") or spec["parameters"].get("algo", "word2vec")
@@ -166,6 +198,11 @@ def _train(worker, spec, corpus) -> None:
         from embedviz.training.sgns import train_sgns
 
         result = train_sgns(corpus, parameters, progress=progress)
+    elif algo in SPARK_ALGOS:
+        from embedviz.training.spark import train_spark
+
+        result = train_spark(spark_source(CorpusSpec.from_dict(spec["corpus"])), parameters, progress=progress,
+                             log_path=worker.job.folder / SPARK_LOG)
     else:
         from embedviz.training.gensim import train
 

@@ -99,24 +99,31 @@ class Worker:
         except Cancelled:
             self._end("cancelled", "cancelled; the model was not saved")
             return 0
-        except EmbedvizError as exc:
-            self._end("failed", str(exc))
-            return 1
-        except MemoryError:
-            self._end("failed", "out of memory: try a smaller corpus, fewer dimensions or a higher min_count")
-            return 1
-        except Exception as exc:  # a bug, not bad input: one line for the page, the traceback for the log
-            if is_disk_full(exc):  # not a bug either: a status or result file could not be written
-                self._end("failed", disk_message(exc, "the job"))
-                return 1
-            log.error("the job failed", exc_info=exc)
-            first = " ".join(str(exc).split())[:300]
-            self._end("failed", f"unexpected error ({type(exc).__name__}: {first}); "
-                                f"see {self.job.folder / 'worker.log'}")
+        except Exception as exc:
+            # An engine in other processes (Spark's JVM) is signalled with the worker and may die
+            # first: what its loss raises in here is the cancellation, not a failure.
+            if self.stopping or self.job.cancel_requested:
+                log.info("cancelled while: %s", " ".join(str(exc).split())[:300])
+                self._end("cancelled", "cancelled; the model was not saved")
+                return 0
+            self._end("failed", self._failure(exc))
             return 1
         finally:
             self.finished.set()
             self.events.close()
+
+    def _failure(self, exc: Exception) -> str:
+        """The one line a failed job shows."""
+        if isinstance(exc, EmbedvizError):
+            return str(exc)
+        if isinstance(exc, MemoryError):
+            return "out of memory: try a smaller corpus, fewer dimensions or a higher min_count"
+        if is_disk_full(exc):  # not a bug either: a status or result file could not be written
+            return disk_message(exc, "the job")
+        # A bug, not bad input: one line for the page, the traceback for the log.
+        log.error("the job failed", exc_info=exc)
+        first = " ".join(str(exc).split())[:300]
+        return f"unexpected error ({type(exc).__name__}: {first}); see {self.job.folder / 'worker.log'}"
 
     def save(self, name: str, vectors, meta: dict, extra: dict | None = None, message: str | None = None) -> None:
         """Save the model (no longer cancellable from here on) and write ``done``."""

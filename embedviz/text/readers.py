@@ -17,7 +17,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from embedviz.core.errors import CorpusError
 from embedviz.core.limits import RATIO_FROM_BYTES, LimitedReader, bounded_lines, compressed_position
@@ -160,19 +160,37 @@ def _whole_lines(path: Path, f) -> Iterator[str]:
 
 
 def _text_documents(f) -> Iterator[Document]:
+    for paragraph in text_paragraphs(_lines(f)):
+        yield Document(paragraph)
+
+
+#: Line ends as Python's universal newlines read them (and Hadoop's line reader): \n, \r\n, \r.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def text_paragraphs(lines: Iterable[str], limit: int | None = None) -> Iterator[str]:
+    """The documents of a plain text: paragraphs (runs of lines that are not blank), their lines
+    stripped and joined by one space; a paragraph longer than ``limit`` characters (default
+    EMBEDVIZ_MAX_LINE_CHARS) is cut there. The one rule for the local reader and Spark's
+    (:mod:`embedviz.text.spark_reader`), which hands in the lines of a block of text."""
+    limit = setting("EMBEDVIZ_MAX_LINE_CHARS") if limit is None else limit
     paragraph: list[str] = []
     size = 0
-    limit = setting("EMBEDVIZ_MAX_LINE_CHARS")
-    for line in _lines(f):
+    for line in lines:
         stripped = line.strip()
         if stripped:
             paragraph.append(stripped)
             size += len(stripped)
         if (not stripped or size >= limit) and paragraph:
-            yield Document(" ".join(paragraph))
+            yield " ".join(paragraph)
             paragraph, size = [], 0
     if paragraph:
-        yield Document(" ".join(paragraph))
+        yield " ".join(paragraph)
+
+
+def block_lines(block: str) -> list[str]:
+    """The lines of a block of text, split at the line ends the local reader splits at."""
+    return _LINE_END.split(block)
 
 
 def _zip_documents(path: Path, encoding: str) -> Iterator[Document]:

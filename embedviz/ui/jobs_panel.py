@@ -96,7 +96,8 @@ def job_card(job: Job, *, key: str, body: Callable[[Job, bool], None] | None = N
             st.markdown(what)
         if status.active:
             events = job.events()
-            last = next((e for e in reversed(events) if e.get("stage") == "training"), None)
+            # The last epoch (an engine's running reports, Spark's stages, carry a detail instead)
+            last = next((e for e in reversed(events) if e.get("stage") == "training" and not e.get("detail")), None)
             fraction = min(1.0, status.epoch / status.epochs) if status.epochs else 0.0
             text = ("starting the process" if status.state == "queued" else status.message or status.stage)
             st.progress(fraction, text=md_escape(text))

@@ -24,12 +24,21 @@ ALGORITHMS = {
     "FastText skip-gram": ("fasttext", True, "fasttext-sg"),
     "PyTorch skip-gram (SGNS)": ("torch-sgns", True, "sgns"),  # the classifier trains on Improve
 }
+SPARK = "Spark Word2Vec (skip-gram, on Apache Spark)"
+ALGORITHMS_IF_SPARK = {SPARK: ("spark-word2vec", True, "spark")}  # offered when pyspark and Java are here
 SHOWN_JOBS = 5
 
 
+def algorithms() -> dict:
+    """The trainers this server offers: Spark's only where it can run (pyspark and Java 17+)."""
+    from embedviz.training.spark_session import spark_unavailable
+
+    return ALGORITHMS | (ALGORITHMS_IF_SPARK if spark_unavailable() is None else {})
+
+
 def algorithm_title(parameters: dict) -> str:
-    for title, (algo, sg, _) in ALGORITHMS.items():
-        if parameters.get("algo") == algo and (algo == "torch-sgns" or bool(parameters.get("sg")) == sg):
+    for title, (algo, sg, _) in (ALGORITHMS | ALGORITHMS_IF_SPARK).items():
+        if parameters.get("algo") == algo and (algo in ("torch-sgns", "spark-word2vec") or bool(parameters.get("sg")) == sg):
             return title
     return parameters.get("algo", "?")
 
@@ -56,15 +65,23 @@ def corpus_summary(spec: CorpusSpec, chosen: bool) -> None:
 
 def hyperparameters() -> tuple[str, dict, str]:
     """The algorithm and its hyperparameters: (trainer, parameters dict, short name)."""
-    d = TrainingParameters()
+    offered = algorithms()
     title = st.selectbox(
-        "Algorithm", list(ALGORITHMS), key="train_algorithm", **KEEP,
+        "Algorithm", list(offered), key="train_algorithm", **KEEP,
         help="Word2Vec learns one vector per word. CBOW predicts a word from its context (fast, good for "
              "frequent words); skip-gram predicts the context from the word (slower, better for rare "
              "words). FastText also learns vectors of character n-grams, so it can build a vector for "
              "any word, even one it never saw. PyTorch skip-gram is word2vec's skip-gram written out "
-             "in PyTorch (slower; it shows an embedding layer learning).")
-    algo, sg, short = ALGORITHMS[title]
+             "in PyTorch (slower; it shows an embedding layer learning)."
+             + (" Spark Word2Vec trains on Apache Spark: for corpora on a cluster or too big for one machine "
+                "(about ten times slower than gensim on one)." if SPARK in offered else ""))
+    algo, sg, short = offered[title]
+    if algo == "spark-word2vec":
+        from embedviz.training.spark import SparkParameters
+
+        d = SparkParameters()
+    else:
+        d = TrainingParameters()
     c = st.columns(4)
     values = dict(
         dim=c[0].number_input("Dimensions", 2, setting("EMBEDVIZ_MAX_DIMENSIONS"), d.dim, key="train_dim", **KEEP,
@@ -77,6 +94,8 @@ def hyperparameters() -> tuple[str, dict, str]:
                                          "Corpus page)."),
         epochs=c[3].number_input("Epochs", 1, 1000, d.epochs, key="train_epochs", **KEEP,
                                  help="Passes over the corpus. More helps a small corpus."))
+    if algo == "spark-word2vec":
+        return algo, values | spark_options(d), short
     with st.expander("More hyperparameters"):
         c = st.columns(4)
         values.update(
@@ -111,6 +130,21 @@ def hyperparameters() -> tuple[str, dict, str]:
                                                     "dimensions x 4 bytes (200,000 x 100 = 80 MB)."))
     values["snapshots"] = snapshot_option(values["dim"], values["epochs"])
     return algo, values, short
+
+
+def spark_options(d) -> dict:
+    """Where Spark runs and how it splits the work (its Word2Vec has no other choices)."""
+    c = st.columns([2, 1, 1, 1])
+    return dict(
+        master=c[0].text_input("Spark master", d.master, key="train_spark_master", **KEEP,
+                               help="local[*]: every core of this server; local[N]: N cores; spark://HOST:PORT: "
+                                    "a standalone cluster; yarn (with HADOOP_CONF_DIR set)."),
+        partitions=c[1].number_input("Partitions", 1, 10_000, d.partitions, key="train_spark_partitions", **KEEP,
+                                     help="Shares of the corpus trained apart and averaged after each epoch: "
+                                          "more is faster but less accurate (see the README's benchmark)."),
+        alpha=c[2].number_input("Learning rate", 0.0001, 1.0, d.alpha, step=0.005, format="%.4f",
+                                key="train_spark_alpha", **KEEP),
+        seed=c[3].number_input("Seed", 0, 2**31 - 1, d.seed, key="train_spark_seed", **KEEP))
 
 
 def snapshot_option(dim: int, epochs: int) -> int:

@@ -19,11 +19,13 @@ from embedviz.training.augment import AugmentOptions
 from embedviz.training.classifier import ClassifierParameters
 from embedviz.training.gensim import TrainingParameters
 from embedviz.training.sgns import SGNSParameters
+from embedviz.training.spark import SparkParameters
 
 #: Each parameter object with what it needs to be valid (the classifier needs a label column).
 OBJECTS = {
     TrainingParameters: {},
     SGNSParameters: {},
+    SparkParameters: {},
     ClassifierParameters: {"label_column": "genre"},
     AugmentOptions: {},
     CorpusSpec: {"paths": ["corpus.csv"]},
