@@ -136,15 +136,16 @@ def read_texts(spark, source: SparkSource):
         by_kind.setdefault(kind, []).append(str(path))
     frames = []
     for kind, paths in by_kind.items():
-        with spark_errors(paths[0]):
-            if kind == "text":
+        if kind == "text":
+            with spark_errors(", ".join(paths)):
                 # Blocks split at an empty line: never inside a paragraph, so Spark may split a big
                 # file between tasks; a block holding several paragraphs (\r\n files) is cut later.
-                frame = spark.read.option("lineSep", "\n\n").text(paths).select(
-                    F.col("value").alias("text"), F.lit(True).alias("block"))
-            else:
-                frame = _table(spark, kind, paths, source)
-            frames.append(frame)
+                frames.append(spark.read.option("lineSep", "\n\n").text(paths).select(
+                    F.col("value").alias("text"), F.lit(True).alias("block")))
+            continue
+        for path in paths:  # each table with its own header (Spark would read all with the first's)
+            with spark_errors(path):
+                frames.append(_table(spark, kind, [path], source))
     return functools.reduce(lambda a, b: a.unionByName(b), frames)
 
 
@@ -231,16 +232,29 @@ def spark_error(exc: Exception, where: str) -> EmbedvizError:
                            f"{scheme.group(1) + '://' if scheme else 'that scheme'} (add its connector to Spark)")
     if "permission denied" in lowered or "accesscontrolexception" in lowered:
         return CorpusError(f"Spark cannot read {where}: permission denied")
-    if "malformed" in lowered:
+    if "malformed" in lowered or "failed_read_file" in lowered:
         return CorpusError(f"Spark cannot read {where}: a malformed record ({text[:200]})")
     return EngineError(f"Spark failed: {text[:300]}")
 
 
 def _first_line(exc: Exception) -> str:
+    """The exception's first line, and its root cause's where Spark wraps it ("error while
+    reading file ...: Malformed records are detected...")."""
     java = getattr(exc, "java_exception", None)
-    text = str(java.toString()) if java is not None else str(exc)
+    lines = [_line(str(java.toString()) if java is not None else str(exc))]
+    try:
+        cause = java.getCause() if java is not None else None
+        while cause is not None and cause.getCause() is not None:
+            cause = cause.getCause()
+        if cause is not None:
+            lines.append(_line(str(cause.toString())))
+    except Exception:  # the JVM is gone: the first line must do
+        pass
+    return ": ".join(dict.fromkeys(line for line in lines if line)) or type(exc).__name__
+
+
+def _line(text: str) -> str:
     for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return _JAVA_PREFIX.sub("", line)
-    return type(exc).__name__
+        if line.strip():
+            return _JAVA_PREFIX.sub("", line.strip())
+    return ""

@@ -62,6 +62,10 @@ def test_tables_and_json_lines_give_the_local_readers_sentences(spark, tmp_path)
     jsonl_path.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in rows + [{"text": None}]).encode()))
     for path in (csv_path, tsv_path, jsonl_path):
         assert spark_sentences(spark, path, text_column="text") == local_sentences(path, text_column="text"), path
+    # tables of different headers read together, as the demo's two corpora are
+    other = write_csv(tmp_path / "other.csv", [{"speaker": "Hamlet", "text": "To be, or not to be.", "act": "3"}])
+    assert (spark_sentences(spark, csv_path, other, text_column="text")
+            == local_sentences(csv_path, other, text_column="text"))
 
 
 def test_the_bundled_bible_gives_the_same_tokens_and_a_folder_reads_every_file(spark, tmp_path):
