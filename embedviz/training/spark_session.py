@@ -209,26 +209,38 @@ def _short(exc: Exception) -> str:
     return text[:200] or type(exc).__name__
 
 
-#: Spark's Word2Vec runs one stage of this name per iteration (its epochs).
+#: Spark's Word2Vec runs one job per iteration (its epochs), holding one stage of this name.
 ITERATION_STAGE = re.compile(r"^mapPartitions at Word2Vec\.scala")
 
 
 class StageWatcher:
-    """Reports Spark's running stages as :class:`Progress` from a thread, while the main thread
-    waits in a Spark call: which stage, how many of its tasks are done, and which iteration of
-    Word2Vec's it is (the epochs, counted by their stages)."""
+    """Reports Spark's work as :class:`Progress` from a thread while the main thread waits in a
+    Spark call: the running stages and how many of their tasks are done (``detail``) and, for a
+    Word2Vec fit, each iteration as it ends (an epoch of the history, with its words/s).
+
+    The block's jobs are put in a job group of their own, so the iterations are counted from
+    Spark's record of finished jobs, none missed however short. An iteration's time is measured
+    from the end of the one before (the first: from the start of the fit, Spark's vocabulary pass
+    included); when two end between two looks, the interval is shared between them.
+    """
 
     def __init__(self, context, report: Callable[[Progress], None], stage: str, epochs: int, start: float,
                  tokens: int = 0, every: float = 0.5):
-        self.tracker, self.report, self.stage, self.epochs = context.statusTracker(), report, stage, epochs
+        self.context, self.tracker = context, context.statusTracker()
+        self.report, self.stage, self.epochs = report, stage, epochs
         self.start, self.tokens, self.every = start, tokens, every
-        self.iterations: list[tuple[int, float]] = []   # (stage id, time it started)
+        self.group = f"embedviz-{stage}-{time.time_ns()}"
         self.history: list[Progress] = []
+        self._counted: set[int] = set()     # finished jobs already looked at
+        self._last_end = time.perf_counter()
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="spark-stages")
-        self._last = None
+        self._shown = None
 
     def __enter__(self):
+        self.context.setJobGroup(self.group, f"embedviz {self.stage}")
+        self._began = self._last_end = time.perf_counter()
         self._thread.start()
         return self
 
@@ -236,7 +248,9 @@ class StageWatcher:
         self._stop.set()
         self._thread.join(timeout=5)
         if exc[0] is None:
-            self._iteration_ended(time.perf_counter())
+            self.poll()  # the last iterations, ended since the last look
+            if hasattr(self.context, "clearJobGroup"):
+                self.context.clearJobGroup()
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
@@ -246,36 +260,54 @@ class StageWatcher:
                 return
 
     def poll(self) -> None:
-        now = time.perf_counter()
+        with self._lock:
+            now = time.perf_counter()
+            ended = self._iterations_ended()
+            for i in range(ended):
+                self._epoch(self._last_end + (now - self._last_end) * (i + 1) / ended)
+            if ended:
+                self._last_end = now
+            self._show(now)
+
+    def _iterations_ended(self) -> int:
+        ended = 0
+        for job_id in self.tracker.getJobIdsForGroup(self.group):
+            if job_id in self._counted:
+                continue
+            info = self.tracker.getJobInfo(job_id)
+            if info is None or info.status not in ("SUCCEEDED", "FAILED"):
+                continue
+            self._counted.add(job_id)
+            names = [getattr(self.tracker.getStageInfo(s), "name", "") for s in info.stageIds]
+            if info.status == "SUCCEEDED" and any(ITERATION_STAGE.match(n) for n in names):
+                ended += 1
+        return ended
+
+    def _epoch(self, at: float) -> None:
+        seconds = at - (self.history[-1].elapsed + self.start if self.history else self._last_end)
+        item = Progress("training", epoch=len(self.history) + 1, epochs=self.epochs, elapsed=at - self.start,
+                        words_per_second=self.tokens / seconds if seconds > 0 and self.tokens else None)
+        self.history.append(item)
+        item.eta = self._eta()
+        self.report(item)
+
+    def _eta(self) -> float | None:
+        """Seconds left: the iterations so far took this long each, on average."""
+        if not self.history or self.stage != "training":
+            return None
+        spent = self.history[-1].elapsed + self.start - self._began
+        return spent / len(self.history) * (self.epochs - len(self.history))
+
+    def _show(self, now: float) -> None:
         parts = []
         for stage_id in sorted(self.tracker.getActiveStageIds()):
             info = self.tracker.getStageInfo(stage_id)
-            if info is None:
-                continue
-            if ITERATION_STAGE.match(info.name) and all(s != stage_id for s, _ in self.iterations):
-                self._iteration_ended(now)
-                self.iterations.append((stage_id, now))
-            parts.append(f"stage {stage_id} ({info.name.split(' at ')[0]}): "
-                         f"{info.numCompletedTasks} of {info.numTasks} tasks done")
+            if info is not None:
+                parts.append(f"stage {stage_id} ({info.name.split(' at ')[0]}): "
+                             f"{info.numCompletedTasks} of {info.numTasks} tasks done")
         detail = "Spark " + "; ".join(parts) if parts else None
-        if detail and detail != self._last:
-            self._last = detail
-            self.report(Progress(self.stage, epoch=len(self.history), epochs=self.epochs if self.stage == "training" else 0,
-                                 elapsed=now - self.start, detail=detail, eta=self._eta(now)))
-
-    def _eta(self, now: float) -> float | None:
-        if not self.history:
-            return None
-        done = sum(p.words_per_second and self.tokens / p.words_per_second or 0 for p in self.history)
-        return done / len(self.history) * (self.epochs - len(self.history))
-
-    def _iteration_ended(self, now: float) -> None:
-        """The iteration running until ``now`` (if any) is complete: one epoch of the history."""
-        if len(self.history) >= len(self.iterations):
-            return
-        seconds = now - self.iterations[len(self.history)][1]
-        item = Progress("training", epoch=len(self.history) + 1, epochs=self.epochs, elapsed=now - self.start,
-                        words_per_second=self.tokens / seconds if seconds > 0 and self.tokens else None)
-        self.history.append(item)
-        item.eta = self._eta(now)
-        self.report(item)
+        if detail and detail != self._shown:
+            self._shown = detail
+            self.report(Progress(self.stage, epoch=len(self.history),
+                                 epochs=self.epochs if self.stage == "training" else 0,
+                                 elapsed=now - self.start, detail=detail, eta=self._eta()))

@@ -1,11 +1,13 @@
 """The Train page offers Spark where it can run (pyspark and Java here), with its master and
-partitions; its job shows Spark's stages and is cancelled from the page. Where Spark cannot run,
-it is not offered."""
+partitions; its job (a real worker and JVM) shows Spark's stages and is cancelled from the page,
+its JVM with it. Where Spark cannot run, it is not offered."""
 
 from __future__ import annotations
 
+import os
 import time
 
+import psutil
 import pytest
 from corpus_support import bundled_rows, write_csv
 from streamlit.testing.v1 import AppTest
@@ -19,6 +21,18 @@ from embedviz.ui.train_page import SPARK
 from embedviz.vectors.store import Store
 
 OWNER = "spark-owner"
+
+
+def group_members(pid: int) -> list[str]:
+    """The command lines of the live processes of a worker's group (a zombie not yet reaped is not live)."""
+    out = []
+    for process in psutil.process_iter():
+        try:
+            if os.getpgid(process.pid) == pid and process.status() != psutil.STATUS_ZOMBIE:
+                out.append(" ".join(process.cmdline()))
+        except (ProcessLookupError, psutil.Error):
+            pass
+    return out
 
 
 @pytest.fixture
@@ -60,9 +74,15 @@ def test_spark_is_offered_with_its_master_and_partitions_and_its_job_cancels_fro
     at.run()
     progress = [p for p in at.get("progress")]
     assert any("Spark stage" in p.proto.text for p in progress), [p.proto.text for p in progress]
+    pid = job.status().pid
+    assert any("java" in line for line in group_members(pid))  # the JVM runs in the worker's group
     next(b for b in at.button if b.label == "Cancel").click().run()
-    assert job.status().state == "cancelled"
+    assert job.status().state == "cancelled", job.status()
     assert not Store(home).exists("verses-spark")
+    deadline = time.monotonic() + 15
+    while group_members(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not group_members(pid), group_members(pid)  # nothing of it left running
 
 
 def test_without_java_spark_is_not_offered(home, monkeypatch):

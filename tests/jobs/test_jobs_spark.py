@@ -1,12 +1,9 @@
 """A Spark training as a background job: a real worker process starting a real JVM on local[2],
-its stages as progress, its model in the store; cancelled, nothing of it is left running or saved."""
+its stages as progress, its model in the store. (Cancelling one, from the Train page, and finding
+nothing of it left running: tests/app/test_app_spark.py.)"""
 
 from __future__ import annotations
 
-import os
-import time
-
-import psutil
 import pytest
 from corpus_support import bundled_rows, write_csv
 
@@ -33,18 +30,6 @@ def no_stray_workers(store):
         job.cancel(grace=1)
 
 
-def group_members(pid: int) -> list[str]:
-    """The command lines of the live processes of the worker's group (a reaped-later zombie is not live)."""
-    out = []
-    for process in psutil.process_iter():
-        try:
-            if os.getpgid(process.pid) == pid and process.status() != psutil.STATUS_ZOMBIE:
-                out.append(" ".join(process.cmdline()))
-        except (ProcessLookupError, psutil.Error):
-            pass
-    return out
-
-
 def test_a_spark_job_reports_its_stages_and_saves_a_model(store, verses):
     job = start_training(store, verses, QUICK, "verses-spark", owner="me", algo="spark-word2vec")
     status = job.wait(timeout=240)
@@ -56,24 +41,6 @@ def test_a_spark_job_reports_its_stages_and_saves_a_model(store, verses):
     details = [e["detail"] for e in job.events() if e.get("detail")]
     assert any("Spark stage" in d and "tasks done" in d for d in details), details
     assert (job.folder / SPARK_LOG).stat().st_size > 0  # the JVM's own log, not the page's
-
-
-def test_cancelling_a_spark_job_stops_its_jvm_and_saves_nothing(store, verses):
-    job = start_training(store, verses, QUICK | {"epochs": 1000}, "never", owner="me", algo="spark-word2vec")
-    deadline = time.monotonic() + 180
-    while not any((e.get("detail") or "").startswith("Spark stage") for e in job.events()):
-        assert job.status().active, (job.status(), job.log())
-        assert time.monotonic() < deadline, "Spark never reported a stage"
-        time.sleep(0.2)
-    pid = job.status().pid
-    assert any("java" in line for line in group_members(pid))
-    status = job.cancel()
-    assert status.state == "cancelled", status
-    assert not store.exists("never")
-    deadline = time.monotonic() + 15
-    while group_members(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not group_members(pid), group_members(pid)
 
 
 def test_a_spark_job_is_refused_before_it_starts(store, verses, monkeypatch):

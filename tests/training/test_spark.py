@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+from corpus_support import bundled_rows, write_csv
 
 from embedviz.cli.main import main
 from embedviz.core.errors import EngineError, ParameterError
@@ -25,23 +26,29 @@ FAST = dict(dim=20, epochs=2, min_count=3, partitions=2, master="local[2]")
 
 
 @pytest.fixture(scope="module")
-def trained(spark, small_corpus):
+def verses(tmp_path_factory):
+    """The first 2,000 verses of the KJV (about 55k words)."""
+    return write_csv(tmp_path_factory.mktemp("spark") / "verses.csv", bundled_rows("kjv", 2000))
+
+
+@pytest.fixture(scope="module")
+def trained(spark, verses):
     reports = []
-    result = train_spark(SparkSource((str(small_corpus),), text_column="text"), SparkParameters(**FAST),
+    result = train_spark(SparkSource((str(verses),), text_column="text"), SparkParameters(**FAST),
                          progress=reports.append, session=spark)
     return result, reports
 
 
-def test_the_vocabulary_and_counts_are_gensims_on_the_same_tokens(trained, small_corpus):
+def test_the_vocabulary_and_counts_are_gensims_on_the_same_tokens(trained, verses):
     from gensim.models import Word2Vec
 
     result, _ = trained
     model = Word2Vec(min_count=FAST["min_count"])
-    model.build_vocab(Corpus(small_corpus, text_column="text").sentences())
+    model.build_vocab(Corpus(verses, text_column="text").sentences())
     gensim_counts = {w: model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key}
     assert dict(zip(result.vectors.words, result.vectors.counts)) == gensim_counts
     assert list(result.vectors.counts) == sorted(result.vectors.counts, reverse=True)
-    corpus = Corpus(small_corpus, text_column="text").statistics()
+    corpus = Corpus(verses, text_column="text").statistics()
     assert (result.corpus["sentences"], result.corpus["tokens"]) == (corpus.sentences, corpus.tokens)
 
 
@@ -68,9 +75,9 @@ def test_a_spark_model_answers_like_any_other(trained, store):
     assert any(r.detail and "tasks done" in r.detail for r in reports)
 
 
-def test_the_command_line_trains_with_spark_and_every_command_reads_the_result(spark, small_corpus, tmp_path, capsys):
+def test_the_command_line_trains_with_spark_and_every_command_reads_the_result(spark, verses, tmp_path, capsys):
     home = str(tmp_path / "home")
-    assert main(["--home", home, "train", str(small_corpus), "--engine", "spark", "--master", "local[2]",
+    assert main(["--home", home, "train", str(verses), "--engine", "spark", "--master", "local[2]",
                  "--partitions", "2", "--epochs", "1", "--dim", "16", "--name", "spark-cli", "--quiet"]) == 0
     assert "saved model 'spark-cli'" in capsys.readouterr().out
     assert main(["--home", home, "neighbors", "spark-cli", "lord", "--json"]) == 0
