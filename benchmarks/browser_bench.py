@@ -5,6 +5,7 @@
     python benchmarks/browser_bench.py --only tsne50k   # one part (startup, analogy, explore, tsne50k);
                                                         # the other parts' figures are kept in the JSON
     python benchmarks/browser_bench.py --screenshots    # retake docs/screenshots/*.png (1400x900)
+    python benchmarks/browser_bench.py --spark-screenshot    # only the Train page training on Spark
 
 Figures, each timed in the browser (Playwright polling the page every 50 ms):
 
@@ -325,6 +326,8 @@ def take_screenshots(playwright, work: Path) -> list[str]:
         scroll_to(page, page.get_by_role("heading", name="Your trainings"))
         taken.append(shoot(page, "train-done"))
 
+        taken.append(spark_screenshot(page))
+
         # Explore: the demo model, t-SNE of the 5,000 most frequent words, "king" searched.
         navigate(page, "Explore", "explore")
         select_model(page, "demo")
@@ -405,6 +408,37 @@ def take_screenshots(playwright, work: Path) -> list[str]:
     return [str(p.relative_to(ROOT)) for p in taken]
 
 
+def spark_screenshot(page) -> Path:
+    """Train with Spark Word2Vec on the demo corpus (local[2], 2 partitions, 5 epochs), shot while
+    Spark runs its second iteration; then cancelled (a minute of two cores saved)."""
+    navigate(page, "Train", "train")
+    box = page.locator("[data-testid=stMain]").get_by_role("combobox", name="Algorithm", exact=True)
+    box.click()
+    page.get_by_role("option", name="Spark Word2Vec (skip-gram, on Apache Spark)", exact=True).click()
+    wait_idle(page)
+    for label, value in (("Spark master", "local[2]"), ("Partitions", "2")):
+        field = page.get_by_label(label, exact=True)
+        field.fill(value)
+        field.press("Enter")
+        wait_idle(page)
+    start_training(page, 5, "demo-spark")
+    page.locator("[data-testid=stProgress]").filter(has_text="epoch 2 of 5 running").filter(
+        has_text="Spark stage").first.wait_for(timeout=600_000)
+    scroll_to(page, page.get_by_label("Model name", exact=True), offset=160)
+    path = shoot(page, "train-spark")
+    page.get_by_role("button", name="Cancel").first.click()
+    page.locator("[data-testid=stAlertContentWarning]").filter(has_text="Cancelled").first.wait_for(timeout=60_000)
+    return path
+
+
+def spark_screenshot_only(playwright, work: Path) -> list[str]:
+    with open_browser(playwright) as context, AppServer(work / "spark" / "store", log=work / "spark.log") as server:
+        page = first_page(context)
+        page.goto(server.url, wait_until="domcontentloaded", timeout=180_000)
+        wait_idle(page)
+        return [str(spark_screenshot(page).relative_to(ROOT))]
+
+
 # -- the table -------------------------------------------------------------------------------------------
 def table(results: dict) -> str:
     lines = ["| figure | seconds | notes |", "|---|---:|---|"]
@@ -434,6 +468,8 @@ def table(results: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--screenshots", action="store_true", help="retake docs/screenshots/*.png and stop")
+    parser.add_argument("--spark-screenshot", action="store_true",
+                        help="retake only docs/screenshots/train-spark.png (needs pyspark and Java) and stop")
     parser.add_argument("--runs", type=int, default=3, help="server starts per startup figure")
     parser.add_argument("--no-tsne-50k", dest="tsne_50k", action="store_false",
                         help="skip the t-SNE of the 50,000-word model")
@@ -447,6 +483,10 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="embedviz-browser-bench-") as tmp, sync_playwright() as playwright:
         work = Path(tmp)
+        if args.spark_screenshot:
+            print("screenshots:", flush=True)
+            spark_screenshot_only(playwright, work)
+            return 0
         if args.screenshots:
             print("screenshots:", flush=True)
             take_screenshots(playwright, work)

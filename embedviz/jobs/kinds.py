@@ -47,6 +47,8 @@ STAGES = {"starting": "starting the engine", "reading": "reading and tokenising 
 
 def stage_message(p) -> str:
     """The one-line status of a training's progress report ``p`` (every trainer's)."""
+    if p.stage == "training" and p.detail:  # an engine's report while an epoch runs (Spark's stages)
+        return f"epoch {min(p.epoch + 1, p.epochs)} of {p.epochs} running · {p.detail}"
     if p.stage in ("training", "pair"):
         parts = [f"epoch {p.epoch} of {p.epochs}"]
         if p.val_accuracy is not None:

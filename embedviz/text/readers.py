@@ -136,6 +136,17 @@ def _open_text(path: Path, gz: bool, encoding: str, raw=None, name: str | None =
     return io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
 
 
+def check_expansion(path: Path) -> None:
+    """Read a local ``.gz`` through the one limited reader to its end, decoding nothing: a bomb is
+    refused after its first megabytes, as the local reader would refuse it. For readers that do
+    not go through :func:`_open_text` (Spark's); real text costs a decompression (30 ms for the
+    bundled Bible)."""
+    with _reading_errors(path, "utf-8"), gzip.open(path, "rb") as raw:
+        limited = LimitedReader(raw, path.name, CorpusError, "text", compressed=compressed_position(raw))
+        while limited.read(1 << 20):
+            pass
+
+
 def _lines(f) -> Iterator[str]:
     """Lines of a text stream, an enormous line coming in pieces of bounded size."""
     limit = setting("EMBEDVIZ_MAX_LINE_CHARS")

@@ -29,7 +29,7 @@ from typing import Iterator
 
 from embedviz.core.errors import CorpusError, EmbedvizError, EngineError
 from embedviz.core.settings import setting
-from embedviz.text.readers import TABLE_DELIMITERS, block_lines, corpus_kind, text_paragraphs
+from embedviz.text.readers import TABLE_DELIMITERS, block_lines, check_expansion, corpus_kind, text_paragraphs
 from embedviz.text.tokenizer import TokenizerOptions, split_sentences, tokenize
 
 SPARK_KINDS = ("text", "csv", "tsv", "jsonl", "parquet")
@@ -102,6 +102,8 @@ class SparkSource:
             if local is not None and not os.access(local, os.R_OK):
                 raise CorpusError(f"{path}: not readable (permission denied)")
             kind = spark_kind(path)
+            if local is not None and local.is_file() and local.name.lower().endswith(".gz"):
+                check_expansion(local)  # Spark would inflate a bomb whole: refused here in seconds
             if kind in ("text", "parquet") and self.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
                 raise CorpusError(f"{path}: Spark reads {'text files' if kind == 'text' else 'Parquet'} as UTF-8 "
                                   f"only, not {self.encoding}; convert it, or use a CSV or JSONL file")

@@ -13,6 +13,7 @@ from corpus_support import bundled_rows, write_csv
 from streamlit.testing.v1 import AppTest
 
 from embedviz.core.settings import PROJECT_DIR
+from embedviz.jobs.kinds import SPARK_LOG
 from embedviz.jobs.registry import list_jobs
 from embedviz.text.specs import CorpusSpec
 from embedviz.training import spark_session
@@ -71,6 +72,7 @@ def test_spark_is_offered_with_its_master_and_partitions_and_its_job_cancels_fro
     while "Spark stage" not in (job.status().message or ""):
         assert job.status().active and time.monotonic() < deadline, (job.status(), job.log())
         time.sleep(0.2)
+    assert (job.folder / SPARK_LOG).stat().st_size > 0  # the JVM's own log, not the page's
     at.run()
     progress = [p for p in at.get("progress")]
     assert any("Spark stage" in p.proto.text for p in progress), [p.proto.text for p in progress]

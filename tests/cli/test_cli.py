@@ -33,26 +33,34 @@ def run_main(capsys, *args):
     return code, out, err
 
 
-def test_train_list_query_export_import_delete(small_corpus, home, tmp_path):
+def test_train_list_query_export_import_delete(small_corpus, home, tmp_path, capsys):
+    """The training in a real process (as a user runs it); the queries on its model in this one
+    (the same ``main``; a real process each would only add its start-up, 2 s each)."""
     out = cli("train", small_corpus, "--name", "gen", "--dim", 20, "--epochs", 2, "--workers", 1, "--json",
               home=home)
     meta = json.loads(out.stdout)
     assert meta["name"] == "gen" and meta["dim"] == 20 and meta["words"] > 1000
-    listed = json.loads(cli("list", "--json", home=home).stdout)
+
+    def query(*args):
+        code, out, err = run_main(capsys, *args)
+        assert code == 0, err
+        return out
+
+    listed = json.loads(query("list", "--json"))
     assert [m["name"] for m in listed] == ["demo", "gen"]
-    neighbours = json.loads(cli("neighbors", "gen", "god", "-k", 3, "--json", home=home).stdout)
+    neighbours = json.loads(query("neighbors", "gen", "god", "-k", 3, "--json"))
     assert neighbours["word"] == "god" and len(neighbours["neighbours"]) == 3
-    analogy = json.loads(cli("analogy", "demo", "king - man + woman", "-k", 3, "--json", home=home).stdout)
+    analogy = json.loads(query("analogy", "demo", "king - man + woman", "-k", 3, "--json"))
     assert analogy["answers"][0]["word"] == "queen"
-    text = cli("analogy", "demo", "king-man+woman", "--method", "mul", home=home).stdout
+    text = query("analogy", "demo", "king-man+woman", "--method", "mul")
     assert text.splitlines()[0].split()[0] == "queen"
     exported = tmp_path / "gen.txt"
-    cli("export", "gen", "--format", "word2vec", "--out", exported, home=home)
-    imported = json.loads(cli("import", exported, "--name", "gen2", "--json", home=home).stdout)
+    query("export", "gen", "--format", "word2vec", "--out", exported)
+    imported = json.loads(query("import", exported, "--name", "gen2", "--json"))
     assert imported["words"] == meta["words"]
     store = Store(home)
     np.testing.assert_allclose(store.load("gen2").matrix, store.load("gen").matrix, rtol=1e-6)
-    cli("delete", "gen2", home=home)
+    query("delete", "gen2")
     assert "gen2" not in store.names()
 
 

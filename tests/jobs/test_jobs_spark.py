@@ -1,6 +1,7 @@
-"""A Spark training as a background job: a real worker process starting a real JVM on local[2],
-its stages as progress, its model in the store. (Cancelling one, from the Train page, and finding
-nothing of it left running: tests/app/test_app_spark.py.)"""
+"""A Spark training as a background job is refused before a worker starts when Spark cannot run
+or the corpus asks for what Spark's reader does not do. A real Spark job (a worker process and its
+JVM, Spark's stages as progress, cancelled with nothing left running) is tests/app/test_app_spark.py's;
+the model a Spark training saves, answering like any other: tests/training/test_spark.py."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ import pytest
 from corpus_support import bundled_rows, write_csv
 
 from embedviz.core.errors import EngineError, ParameterError
-from embedviz.jobs.kinds import SPARK_LOG, start_training
+from embedviz.jobs.kinds import start_training
 from embedviz.jobs.registry import list_jobs
-from embedviz.space.neighbours import neighbours
 from embedviz.text.specs import CorpusSpec
 from embedviz.training import spark_session as engine
 
@@ -28,19 +28,6 @@ def no_stray_workers(store):
     yield
     for job in list_jobs(store, active=True):
         job.cancel(grace=1)
-
-
-def test_a_spark_job_reports_its_stages_and_saves_a_model(store, verses):
-    job = start_training(store, verses, QUICK, "verses-spark", owner="me", algo="spark-word2vec")
-    status = job.wait(timeout=240)
-    assert status.state == "done", (status, job.log())
-    meta = store.meta("verses-spark")
-    assert (meta["engine"], meta["spark"]["master"], meta["parameters"]["partitions"]) == ("spark", "local[2]", 2)
-    assert meta["job"] == job.id
-    assert neighbours(store.load("verses-spark"), "god", 3)
-    details = [e["detail"] for e in job.events() if e.get("detail")]
-    assert any("Spark stage" in d and "tasks done" in d for d in details), details
-    assert (job.folder / SPARK_LOG).stat().st_size > 0  # the JVM's own log, not the page's
 
 
 def test_a_spark_job_is_refused_before_it_starts(store, verses, monkeypatch):
