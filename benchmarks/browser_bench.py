@@ -425,6 +425,9 @@ def spark_screenshot(page) -> Path:
     page.locator("[data-testid=stProgress]").filter(has_text="epoch 2 of 5 running").filter(
         has_text="Spark stage").first.wait_for(timeout=600_000)
     scroll_to(page, page.get_by_label("Model name", exact=True), offset=160)
+    # Between two of the card's once-a-second redraws: Streamlit greys what a slow redraw has not
+    # reached yet (data-stale), and Spark keeps both cores busy.
+    page.wait_for_function("() => !document.querySelector('[data-stale=true]')", timeout=60_000, polling=50)
     path = shoot(page, "train-spark")
     page.get_by_role("button", name="Cancel").first.click()
     page.locator("[data-testid=stAlertContentWarning]").filter(has_text="Cancelled").first.wait_for(timeout=60_000)
