@@ -243,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _classifier_options(p) -> None:
-    from embedviz.training.classifier import ClassifierParameters
+    from embedviz.training.classifier_params import ClassifierParameters
 
     d = ClassifierParameters()
     group = p.add_argument_group("torch-classifier options (unset: the classifier's defaults)")

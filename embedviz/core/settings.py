@@ -28,6 +28,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "EMBEDVIZ_MAX_DIMENSIONS": (10_000, "most dimensions a vectors file or a model may have"),
     "EMBEDVIZ_MAP_POINTS": (20_000, "most words a 2D map sends to the browser as points; above, every word is "
                                      "drawn into an image and the 10,000 most frequent are points on it"),
+    "EMBEDVIZ_SPARK_MASTERS": ("local[*]", "comma-separated Spark masters the app's Train page offers (e.g. "
+                                           "local[*],spark://cluster:7077); the command line takes any"),
     "EMBEDVIZ_UMAP_WARM_UP": (1, "1: compile UMAP's and the map image's numerical code in the background when "
                                  "the app starts, so no first map waits for it; 0: compile on first use"),
 }

@@ -86,7 +86,7 @@ def parameters_for(algo: str, values: dict):
     check("algo", algo, OneOf(ALGOS + ("classifier",)))
     values = {k: v for k, v in dict(values).items() if k != "algo"}
     if algo in ("classifier", "torch-classifier"):
-        from embedviz.training.classifier import ClassifierParameters
+        from embedviz.training.classifier_params import ClassifierParameters
 
         return ClassifierParameters.from_dict(values).validate()
     if algo == "torch-sgns":
@@ -119,7 +119,7 @@ def start_training(store: Store, corpus_spec, parameters, name: str, owner: str,
     params = parameters_for(algo, values).to_dict()
     params.pop("algo", None)
     if algo in SPARK_ALGOS:
-        _check_spark(corpus_spec)
+        _check_spark(corpus_spec, params["master"])
     return launch(store, {"kind": "train", "algo": algo, "corpus": checked_spec(corpus_spec),
                           "parameters": {"algo": algo, **params}, "model_owner": model_owner}, name, owner)
 
@@ -158,11 +158,15 @@ def start_tune(store: Store, corpus_spec, learner: str, fixed: dict, owner: str,
                           "confirm": confirm}, name or "", owner)
 
 
-def _check_spark(corpus_spec) -> None:
-    """Spark present, and a corpus its reader can take, before a worker starts a JVM."""
-    from embedviz.training.spark_session import check_engine
+def _check_spark(corpus_spec, master: str) -> None:
+    """Spark present, a master this server offers, and a corpus Spark's reader can take, before a
+    worker starts a JVM."""
+    from embedviz.training.spark_session import check_engine, offered_masters
 
     check_engine()
+    if master not in offered_masters():
+        raise ParameterError(f"the Spark master {master!r} is not one this server offers: "
+                             + ", ".join(offered_masters()) + " (EMBEDVIZ_SPARK_MASTERS)")
     spec = corpus_spec if isinstance(corpus_spec, CorpusSpec) else CorpusSpec.from_dict(corpus_spec)
     if spec.phrases:
         raise ParameterError("the Spark engine does not join phrases; turn phrases off on the Corpus page")

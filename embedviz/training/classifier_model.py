@@ -22,7 +22,6 @@ from embedviz.core.errors import StoreError
 from embedviz.text.labelled import Vocabulary, pad_batch
 from embedviz.text.tokenizer import TokenizerOptions, tokenize
 
-POOLINGS = ("mean", "gru", "cnn")
 EVAL_BATCH = 512
 WEIGHTS_FILE, CONFIG_FILE = "classifier.npz", "classifier.json"
 

@@ -268,7 +268,7 @@ def gensim_parameters(kind: str, parameters) -> TrainingParameters:
 
 
 def classifier_parameters(parameters):
-    from embedviz.training.classifier import ClassifierParameters
+    from embedviz.training.classifier_params import ClassifierParameters
 
     if parameters is None:
         parameters = {}

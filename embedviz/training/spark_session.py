@@ -87,6 +87,15 @@ def check_master(master: str) -> bool:
     return True
 
 
+def offered_masters() -> list[str]:
+    """The masters the app lets its users train on (EMBEDVIZ_SPARK_MASTERS): a server's users
+    choose among these, never type one, so none can make the server connect where it likes."""
+    from embedviz.core.settings import setting
+
+    masters = [m.strip() for m in str(setting("EMBEDVIZ_SPARK_MASTERS")).split(",") if m.strip()]
+    return [m for m in masters if _MASTER.match(m)] or ["local[*]"]
+
+
 def reach_master(master: str) -> None:
     """Refuse, in seconds, a master that cannot be reached (Spark itself retries for a minute)."""
     if master.startswith("spark://"):

@@ -9,7 +9,8 @@ import os
 import pandas as pd
 import streamlit as st
 
-from embedviz.training.classifier import POOLINGS, ClassifierParameters, Predictor
+from embedviz.training.classifier import Predictor
+from embedviz.training.classifier_params import POOLINGS, ClassifierParameters
 from embedviz.core.errors import ParameterError
 from embedviz.text.specs import CorpusSpec, bundled_spec
 from embedviz.training.curves import CLASSIFIER_SCORES, SCORE_NAMES, WORD_SCORES

@@ -74,7 +74,7 @@ def hyperparameters() -> tuple[str, dict, str]:
              "any word, even one it never saw. PyTorch skip-gram is word2vec's skip-gram written out "
              "in PyTorch (slower; it shows an embedding layer learning)."
              + (" Spark Word2Vec trains on Apache Spark: for corpora on a cluster or too big for one machine "
-                "(about ten times slower than gensim on one)." if SPARK in offered else ""))
+                "(on one machine 2 to 5 times slower than gensim: see the README)." if SPARK in offered else ""))
     algo, sg, short = offered[title]
     if algo == "spark-word2vec":
         from embedviz.training.spark import SparkParameters
@@ -133,12 +133,15 @@ def hyperparameters() -> tuple[str, dict, str]:
 
 
 def spark_options(d) -> dict:
-    """Where Spark runs and how it splits the work (its Word2Vec has no other choices)."""
+    """Where Spark runs (one of the masters the server offers) and how it splits the work (its
+    Word2Vec has no other choices)."""
+    from embedviz.training.spark_session import offered_masters
+
     c = st.columns([2, 1, 1, 1])
     return dict(
-        master=c[0].text_input("Spark master", d.master, key="train_spark_master", **KEEP,
-                               help="local[*]: every core of this server; local[N]: N cores; spark://HOST:PORT: "
-                                    "a standalone cluster; yarn (with HADOOP_CONF_DIR set)."),
+        master=c[0].selectbox("Spark master", offered_masters(), key="train_spark_master", **KEEP,
+                              help="local[*]: every core of this server; local[N]: N cores; spark://HOST:PORT: "
+                                   "a standalone cluster; yarn. The server's EMBEDVIZ_SPARK_MASTERS lists them."),
         partitions=c[1].number_input("Partitions", 1, 10_000, d.partitions, key="train_spark_partitions", **KEEP,
                                      help="Shares of the corpus trained apart and averaged after each epoch: "
                                           "more is faster but less accurate (see the README's benchmark)."),

@@ -37,7 +37,8 @@ def group_members(pid: int) -> list[str]:
 
 
 @pytest.fixture
-def train_page(home):
+def train_page(home, monkeypatch):
+    monkeypatch.setenv("EMBEDVIZ_SPARK_MASTERS", "local[*],local[2]")
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
     at.session_state[OWNER_KEY] = OWNER
     at.run()
@@ -55,10 +56,11 @@ def test_spark_is_offered_with_its_master_and_partitions_and_its_job_cancels_fro
                                             title="verses").to_dict()
     at.selectbox(key="train_algorithm").set_value(SPARK).run()
     assert not at.exception
-    assert at.text_input(key="train_spark_master").value == "local[*]"
+    assert at.selectbox(key="train_spark_master").options == ["local[*]", "local[2]"]  # the server's, not typed
+    assert at.selectbox(key="train_spark_master").value == "local[*]"
     keys = {w.key for w in at.number_input}
     assert {"train_spark_partitions", "train_dim", "train_epochs"} <= keys and "train_negative" not in keys
-    at.text_input(key="train_spark_master").set_value("local[2]")
+    at.selectbox(key="train_spark_master").set_value("local[2]")
     at.number_input(key="train_spark_partitions").set_value(2)
     at.number_input(key="train_epochs").set_value(1000)
     at.text_input(key="train_model_name").set_value("verses-spark").run()

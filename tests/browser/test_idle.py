@@ -36,7 +36,7 @@ def cpu_seconds(process: psutil.Process) -> float:
     return times.user + times.system  # the server alone, not its training workers
 
 
-def settle(process: psutil.Process, window: float = 5.0, below: float = 0.05) -> None:
+def settle(process: psutil.Process, window: float = 3.0, below: float = 0.05) -> None:
     """Wait until the server's CPU over ``window`` seconds is below ``below`` of a core."""
     deadline = time.monotonic() + SETTLE_TIMEOUT
     while time.monotonic() < deadline:

@@ -172,8 +172,10 @@ def test_the_readme_settings_table_matches_the_settings():
             assert shown == str(default), name
         elif default == "":
             assert shown == "(none)", name
-        else:
+        elif Path(default).is_absolute():  # a folder: shown relative to the project
             assert shown.strip("`") == str(Path(default).relative_to(PROJECT_DIR)), name
+        else:
+            assert shown.strip("`") == default, name
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from embedviz.jobs.registry import list_jobs
 from embedviz.text.specs import CorpusSpec
 from embedviz.training import spark_session as engine
 
-QUICK = dict(dim=12, epochs=1, min_count=2, master="local[2]", partitions=2)
+QUICK = dict(dim=12, epochs=1, min_count=2, master="local[*]", partitions=2)
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,11 @@ def no_stray_workers(store):
 def test_a_spark_job_is_refused_before_it_starts(store, verses, monkeypatch):
     with pytest.raises(ParameterError, match="does not join phrases"):
         start_training(store, CorpusSpec(**{**verses.to_dict(), "phrases": True}), QUICK, "p", owner="me",
+                       algo="spark-word2vec")
+    # a master the server does not offer (a forged form): refused, no connection tried
+    with pytest.raises(ParameterError, match=r"the Spark master 'spark://10.0.0.1:7077' is not one this server "
+                                              r"offers: local\[\*\] \(EMBEDVIZ_SPARK_MASTERS\)"):
+        start_training(store, verses, QUICK | {"master": "spark://10.0.0.1:7077"}, "r", owner="me",
                        algo="spark-word2vec")
     monkeypatch.setattr(engine, "spark_unavailable", lambda: "the Spark engine needs pyspark, which is not installed")
     with pytest.raises(EngineError, match="needs pyspark"):
