@@ -91,7 +91,11 @@ class SparkSource:
 
     def kinds(self) -> dict[str, str]:
         """Each path's kind; refuses a local path that is not there and a kind Spark cannot read
-        here, before any Spark starts."""
+        here, before any Spark starts. Checked once per source (a .gz is read through to check it)."""
+        return dict(self._kinds)
+
+    @functools.cached_property
+    def _kinds(self) -> dict[str, str]:
         if not self.paths:
             raise CorpusError("no corpus file given")
         out = {}

@@ -3,9 +3,12 @@
 ``streamlit run app.py`` from the project folder, with the project's own ``.streamlit/config.toml``
 (no command-line override), the virtual environment inside the project (``.ci/run`` makes it there,
 as the README says) and the store inside the project too (a folder beside the default
-``data/store``, removed afterwards), with UMAP's warm-up on as for a user. A browser then trains a
+``data/store``, removed afterwards). UMAP's warm-up is off here: its 30-90 s of compiling in the
+background would only be waited out before the idle window (36 s of this test's 70 s when it was
+on); what the warm-up thread does is tested in tests/space/test_projection.py, the code it
+compiles by test_umap_2d there. A browser then trains a
 model on the Train page, draws maps on Explore and switches pages; once the server has settled
-(the warm-up and the training are over), its own CPU time over :data:`IDLE_SECONDS` must stay
+(the training is over), its own CPU time over :data:`IDLE_SECONDS` must stay
 under 2% of one core, with the browser tab still open, and its log must hold no file-watcher
 warning. With ``--server.fileWatcherType auto`` this failed here: the watcher's recursive inotify
 watch on the project folder overflowed on the store's writes and the .venv.
@@ -51,7 +54,7 @@ def test_an_idle_server_stays_idle_after_real_use():
     chromium_path()
     assert (PROJECT_DIR / ".streamlit" / "config.toml").is_file()
     home = PROJECT_DIR / "data" / f"store-idle-test-{uuid.uuid4().hex[:8]}"
-    server = AppServer(home, watcher=None, env={"EMBEDVIZ_UMAP_WARM_UP": "1"},
+    server = AppServer(home, watcher=None, env={"EMBEDVIZ_UMAP_WARM_UP": "0"},
                        log=Path("/tmp") / f"embedviz-idle-{home.name}.log")
     try:
         server.start()

@@ -185,6 +185,32 @@ def test_umap_2d(blobs):
     assert result.params == {"n_neighbors": 15, "min_dist": 0.1, "metric": "cosine", "seed": 0}
 
 
+def test_the_warm_up_compiles_both_umap_codes_then_the_others_in_the_background(monkeypatch):
+    """The app's warm-up thread: the map image's renderer first, then a seeded and an unseeded UMAP
+    fit (the single-threaded and the parallel code) of more than 4,096 points (pynndescent's
+    path); ready after, failed (and quiet) on an error, off by its setting. The fits are recorded
+    here, not run: test_umap_2d pays for numba's compilation once."""
+    from embedviz.space import projection
+
+    calls = []
+    monkeypatch.setattr(projection, "_fit_umap", lambda unit, dims, params: calls.append((unit.shape, params["seed"])))
+    monkeypatch.setenv("EMBEDVIZ_UMAP_WARM_UP", "1")
+    warm = projection.WarmUp(also=[lambda: calls.append("image")]).start()
+    assert warm.state in ("compiling", "ready")
+    assert warm.wait(10) and warm.state == "ready" and warm.error is None and warm.seconds is not None
+    assert calls == ["image", ((projection.WarmUp.POINTS, 16), 0), ((projection.WarmUp.POINTS, 16), None)]
+    assert projection.WarmUp.POINTS > 4096
+
+    def broken():
+        raise RuntimeError("no compiler")
+
+    failed = projection.WarmUp(also=[broken]).start()
+    assert failed.wait(10) and failed.state == "failed" and failed.error == "RuntimeError: no compiler"
+    monkeypatch.setenv("EMBEDVIZ_UMAP_WARM_UP", "0")
+    off = projection.WarmUp().start()
+    assert off.state == "off" and off.wait(0)
+
+
 # -- cache -----------------------------------------------------------------------------------------
 def test_a_repeated_projection_comes_from_the_cache(tsne_2d, blobs, tsne_cache):
     started = time.perf_counter()
