@@ -164,7 +164,7 @@ def spark_session(master: str, app_name: str, conf: dict | None = None, log_path
     try:
         with _output_to(log_path):
             session = builder.getOrCreate()
-    except Exception as exc:
+    except Exception as exc:  # the scratch folder stays: the message points at the log in it
         raise EngineError(f"Spark did not start on {master} ({_short(exc)}); its log: {log_path}") from None
     session.sparkContext.setLogLevel("WARN")
     if not master.startswith("local"):
