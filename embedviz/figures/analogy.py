@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
+from embedviz.core.lazy import load
 from embedviz.space.analogy import Analogy
 from embedviz.space.neighbours import neighbours
 from embedviz.figures.text import plot_text
@@ -96,7 +97,7 @@ def local_pca(vectors: Vectors, words: list[str]):
     ``coords`` has two columns and one row per word; with fewer than two dimensions or words the
     missing axis is 0. ``pca`` is the fitted estimator (to place other points the same way).
     """
-    from sklearn.decomposition import PCA
+    PCA = load("sklearn.decomposition").PCA
 
     unit = vectors.unit[[vectors.index[w] for w in words]]
     components = min(2, len(words), vectors.dim)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embedviz.core.lazy import load
 from embedviz.core.errors import ParameterError
 from embedviz.text.stopwords import is_stop_word
 from embedviz.vectors.vectors import Vectors
@@ -62,11 +63,11 @@ def kmeans(vectors: Vectors, n_clusters: int, seed: int = 0, name_words: int = 3
                              f"there are {len(vectors)}")
     unit = vectors.unit
     if len(vectors) >= MINIBATCH_FROM:
-        from sklearn.cluster import MiniBatchKMeans
+        MiniBatchKMeans = load("sklearn.cluster").MiniBatchKMeans
 
         model = MiniBatchKMeans(n_clusters=int(n_clusters), random_state=seed, n_init=3, batch_size=4096)
     else:
-        from sklearn.cluster import KMeans
+        KMeans = load("sklearn.cluster").KMeans
 
         model = KMeans(n_clusters=int(n_clusters), random_state=seed, n_init=1)
     if len(unit) > FIT_SAMPLE:

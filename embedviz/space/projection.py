@@ -33,6 +33,7 @@ from typing import Callable
 
 import numpy as np
 
+from embedviz.core.lazy import load
 from embedviz.core.atomic import atomic_file, disk_message, is_disk_full
 from embedviz.core.cache import cache_key, entry_path, read_entry, write_entry
 from embedviz.core.errors import EmbedvizError, ParameterError
@@ -230,11 +231,11 @@ def _method_params(method, dims, n, seed, perplexity, n_neighbors, min_dist) -> 
 
 def _fit(unit: np.ndarray, method: str, dims: int, params: dict) -> np.ndarray:
     if method == "pca":
-        from sklearn.decomposition import PCA
+        PCA = load("sklearn.decomposition").PCA
 
         return PCA(n_components=dims, random_state=params["seed"]).fit_transform(unit)
     if method == "tsne":
-        from openTSNE import TSNE
+        TSNE = load("openTSNE").TSNE
 
         tsne = TSNE(n_components=dims, perplexity=params["perplexity"], metric=params["metric"],
                     initialization=params["initialization"], n_jobs=params["n_jobs"],
@@ -245,8 +246,8 @@ def _fit(unit: np.ndarray, method: str, dims: int, params: dict) -> np.ndarray:
 
 
 def _fit_umap(unit: np.ndarray, dims: int, params: dict) -> np.ndarray:
-    import numba
-    import umap
+    numba = load("numba")
+    umap = load("umap")
 
     threads = numba.get_num_threads()
     model = umap.UMAP(n_components=dims, n_neighbors=params["n_neighbors"],

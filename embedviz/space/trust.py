@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from embedviz.core.lazy import load
 from embedviz.core.errors import ParameterError
 
 #: Most distances held at once (rows in a block × points): 2**25 float32 = 128 MB.
@@ -94,7 +95,7 @@ def _embedded_neighbours(Y, rows, k: int) -> np.ndarray:
     with no query, which is what sklearn's trustworthiness uses: ask for ``k + 1`` neighbours and
     drop the point itself, or the first neighbour if duplicates crowded the point out.
     """
-    from sklearn.neighbors import NearestNeighbors
+    NearestNeighbors = load("sklearn.neighbors").NearestNeighbors
 
     found = NearestNeighbors(n_neighbors=k).fit(Y).kneighbors(
         Y[rows], n_neighbors=k + 1, return_distance=False)

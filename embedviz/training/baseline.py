@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from embedviz.core.lazy import load
 from embedviz.text.labelled import Split
 
 C_GRID = (1.0, 10.0)
@@ -29,8 +30,8 @@ def tfidf_baseline(split: Split, c_grid=C_GRID) -> dict:
     >>> tfidf_baseline(split)                       # doctest: +SKIP
     {'val_accuracy': 0.61, 'test_accuracy': 0.6, 'seconds': 4.2, 'C': 10.0, 'features': 81234}
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
+    TfidfVectorizer = load("sklearn.feature_extraction.text").TfidfVectorizer
+    LogisticRegression = load("sklearn.linear_model").LogisticRegression
 
     start = time.perf_counter()
     min_df = 2 if len(split.train) >= 50 else 1

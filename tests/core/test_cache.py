@@ -57,3 +57,30 @@ def test_unwritable_cache_warns_and_still_returns(tmp_path):
     with pytest.warns(UserWarning, match="could not write the cache"):
         arrays, _, cached = file_cache_value(folder, cache_key(1), lambda: ({"v": np.zeros(2)}, {}))
     assert not cached and arrays["v"].shape == (2,)
+
+
+def test_first_imports_of_heavy_libraries_are_one_thread_at_a_time(monkeypatch):
+    """embedviz.core.lazy.load: two threads importing a package for the first time at once can see
+    it half-initialised (a server's first map failed so); under the lock they never overlap."""
+    import threading
+    import time as _time
+
+    from embedviz.core import lazy
+
+    inside, most = [0], [0]
+
+    def slow_import(name):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        _time.sleep(0.05)
+        inside[0] -= 1
+        return name
+
+    monkeypatch.setattr(lazy.importlib, "import_module", slow_import)
+    threads = [threading.Thread(target=lazy.load, args=("sklearn.base",)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1
+    assert lazy.load("x") == "x"
